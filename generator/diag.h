@@ -1,0 +1,29 @@
+/* diag.h — compiler-style diagnostics: `path:line:col: error: message`.
+ * Thread-safe. Messages are collected and printed sorted by place, so that
+ * parallel builds report in a stable order. */
+#ifndef PP_DIAG_H
+#define PP_DIAG_H
+#include <stdio.h>
+
+typedef enum { DIAG_NOTE, DIAG_WARNING, DIAG_ERROR } diag_level;
+
+typedef struct diag diag;
+
+/* strict: warnings count as errors (and are printed as errors). */
+diag *diag_new(int strict);
+void diag_free(diag *d);
+
+/* path may be NULL (a message about the whole run); line/col 0 = unknown. */
+void diag_report(diag *d, diag_level level, const char *path, int line, int col,
+                 const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+#define diag_error(d, path, line, col, ...) diag_report(d, DIAG_ERROR, path, line, col, __VA_ARGS__)
+#define diag_warning(d, path, line, col, ...) diag_report(d, DIAG_WARNING, path, line, col, __VA_ARGS__)
+
+/* Prints the collected messages (sorted by path, line, col, then order of
+ * report) and forgets them. Counts are kept. */
+void diag_flush(diag *d, FILE *out);
+/* Errors so far, warnings included under strict. */
+int diag_errors(const diag *d);
+int diag_warnings(const diag *d);
+
+#endif

@@ -1,0 +1,40 @@
+/* sandbox.h — a Lua 5.4 state that cannot reach outside: only string
+ * (without dump), table, math, utf8 and the safe basic functions; an
+ * instruction budget and a memory cap. Used for templates and indicators. */
+#ifndef PP_SANDBOX_H
+#define PP_SANDBOX_H
+#include <stddef.h>
+
+#include <lua.h>
+
+typedef struct sandbox_limits {
+    size_t memory_bytes;   /* cap on the state's total allocation; 0 = default (256 MiB) */
+    long long instructions;/* budget for one sandbox_call; 0 = default (100 million) */
+} sandbox_limits;
+
+typedef struct sandbox sandbox;
+
+/* A new state. Returns NULL when out of memory. */
+sandbox *sandbox_new(const sandbox_limits *limits);
+void sandbox_free(sandbox *sb);
+lua_State *sandbox_lua(sandbox *sb);
+
+/* Pushes a fresh environment table whose reads fall through (via a metatable
+ * __index) to the shared, read-only table of safe globals. Writes land in the
+ * fresh table only, so one script cannot change what another sees. */
+void sandbox_push_env(sandbox *sb);
+
+/* Loads text (never binary) chunk `code` named `chunkname` (use "@path" so
+ * that errors read "path:line: message") and sets its _ENV to the table at
+ * stack index env_idx. On success pushes the function and returns 0; on a
+ * syntax error pushes nothing, sets *err (static storage owned by sb, valid
+ * until the next call) and returns -1. */
+int sandbox_load(sandbox *sb, const char *code, size_t len, const char *chunkname,
+                 int env_idx, const char **err);
+
+/* lua_pcall with the instruction budget armed and the memory cap enforced.
+ * Returns 0, or -1 with *err = "path:line: message" (including "instruction
+ * budget exceeded" or "memory limit exceeded"). On error nothing is pushed. */
+int sandbox_call(sandbox *sb, int nargs, int nresults, const char **err);
+
+#endif
