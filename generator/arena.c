@@ -19,12 +19,20 @@ typedef struct chunk {
 
 struct arena {
     chunk *head;
+    struct arena *children; /* adopted arenas, freed with this one */
+    struct arena *next_sibling;
 };
 
 arena *arena_new(void) { return calloc(1, sizeof(arena)); }
 
 void arena_free(arena *a) {
     if (!a) return;
+    arena *child = a->children;
+    while (child) {
+        arena *next = child->next_sibling;
+        arena_free(child);
+        child = next;
+    }
     chunk *c = a->head;
     while (c) {
         chunk *next = c->next;
@@ -32,6 +40,11 @@ void arena_free(arena *a) {
         c = next;
     }
     free(a);
+}
+
+void arena_adopt(arena *a, arena *child) {
+    child->next_sibling = a->children;
+    a->children = child;
 }
 
 static chunk *S_new_chunk(arena *a, size_t size) {

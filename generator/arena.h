@@ -10,6 +10,10 @@ arena *arena_new(void);
 /* Frees every allocation made from the arena, then the arena itself. */
 void arena_free(arena *a);
 
+/* Makes `child` part of `a`: it is freed when `a` is. (Documents are
+ * parsed in parallel into arenas of their own, then adopted by the site.) */
+void arena_adopt(arena *a, arena *child);
+
 /* Zeroed memory, aligned for any type; aborts the process when out of memory
  * (the only place that does: a build cannot go on without its model). */
 void *arena_alloc(arena *a, size_t n);

@@ -1,0 +1,145 @@
+/* build.c — `build` and `check`: read the revision, parse the content, render
+ * through the theme, write data files, publish atomically. */
+#include "build.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "content.h"
+#include "datafiles.h"
+#include "diag.h"
+#include "markdown.h"
+#include "output.h"
+#include "progress.h"
+#include "render.h"
+#include "repo.h"
+#include "theme.h"
+#include "workers.h"
+
+static double S_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Where the content lives in the tree: --content, else "content" when the
+ * tree has that folder, else the root. */
+static int S_content_dir(site *s, repo *r, const build_options *opt, diag *d) {
+    if (opt->content) {
+        size_t n = strlen(opt->content);
+        while (n && opt->content[n - 1] == '/') n--;
+        const char *c = opt->content;
+        while (n >= 2 && c[0] == '.' && c[1] == '/') {
+            c += 2;
+            n -= 2;
+        }
+        if (n == 0 || (n == 1 && c[0] == '.')) {
+            s->content_dir = "";
+            return 0;
+        }
+        s->content_dir = arena_strndup(s->a, c, n);
+        if (strstr(s->content_dir, "..") || s->content_dir[0] == '/' ||
+            !repo_is_dir(r, &s->commit, s->content_dir)) {
+            diag_error(d, NULL, 0, 0, "--content %s: no such folder in %s", s->content_dir,
+                       opt->worktree ? "the working tree" : s->commit.short_id);
+            return -1;
+        }
+        return 0;
+    }
+    s->content_dir = repo_is_dir(r, &s->commit, "content") ? "content" : "";
+    return 0;
+}
+
+int build_run(const build_options *opt) {
+    double t0 = S_now();
+    int status = EXIT_OK;
+    diag *d = diag_new(opt->strict);
+    repo *r = NULL;
+    output *o = NULL;
+    site s;
+    memset(&s, 0, sizeof s);
+    s.a = arena_new();
+    if (!d || !s.a) {
+        fputs("planpress: out of memory\n", stderr);
+        return EXIT_IO;
+    }
+    progress_init(!opt->quiet && isatty(STDERR_FILENO));
+    md_init();
+    int jobs = opt->jobs > 0 ? opt->jobs : workers_default_jobs();
+
+    if (repo_open(&r, opt->repo, opt->worktree, d) < 0) {
+        status = EXIT_IO;
+        goto done;
+    }
+    if (repo_resolve(r, s.a, opt->ref ? opt->ref : "HEAD", opt->as_of, &s.commit, d) < 0) {
+        status = EXIT_IO;
+        goto done;
+    }
+    s.worktree = opt->worktree;
+    if (S_content_dir(&s, r, opt, d) < 0) {
+        status = EXIT_USAGE;
+        goto done;
+    }
+    if (content_load(&s, r, jobs, d) < 0) {
+        status = EXIT_IO;
+        goto done;
+    }
+    if (opt->base_url) s.cfg.base_url = opt->base_url;
+    if (*s.cfg.base_url && s.cfg.base_url[strlen(s.cfg.base_url) - 1] != '/')
+        s.cfg.base_url = arena_printf(s.a, "%s/", s.cfg.base_url);
+    if (diag_errors(d)) {
+        status = EXIT_CONTENT;
+        goto done;
+    }
+
+    theme th;
+    if (theme_load(&th, s.a, r, &s.commit, s.cfg.theme, d) < 0) {
+        status = EXIT_CONTENT;
+        goto done;
+    }
+    if (opt->check_only) goto done;
+
+    if (output_begin(&o, opt->out ? opt->out : "public", d) < 0) {
+        status = EXIT_IO;
+        goto done;
+    }
+    render_options ropt = {jobs, "planpress " PP_VERSION, {0, 0}};
+    progress_stage("rendering", 2 + s.nplans + s.npages);
+    int rrc = render_site(&s, &th, o, &ropt, d);
+    progress_done();
+    if (rrc < 0 || datafiles_write(&s, o, d) < 0 || diag_errors(d)) {
+        status = diag_errors(d) ? EXIT_CONTENT : EXIT_IO;
+        output_abort(o);
+        o = NULL;
+        goto done;
+    }
+    size_t files = output_files(o), bytes = output_bytes(o);
+    int crc = output_commit(o, d);
+    o = NULL;
+    if (crc < 0) {
+        status = EXIT_IO;
+        goto done;
+    }
+    if (!opt->quiet)
+        fprintf(stderr, "planpress: %zu plans, %zu pages -> %s: %zu files, %.1f MB in %.2f s (commit %s%s)\n",
+                s.nplans, s.npages, opt->out ? opt->out : "public", files, (double)bytes / 1e6,
+                S_now() - t0, s.commit.short_id, s.worktree ? ", working tree" : "");
+
+done:
+    if (o) output_abort(o);
+    diag_flush(d, stderr);
+    if (status == EXIT_OK && diag_errors(d)) status = EXIT_CONTENT;
+    if (opt->check_only && status == EXIT_OK && !opt->quiet)
+        fprintf(stderr, "planpress: %zu plans, %zu pages checked: %d warnings\n", s.nplans,
+                s.npages, diag_warnings(d));
+    if (status != EXIT_OK && !opt->quiet)
+        fprintf(stderr, "planpress: %s failed%s\n", opt->check_only ? "check" : "build",
+                opt->check_only ? "" : "; the previous output is untouched");
+    repo_free(r);
+    arena_free(s.a);
+    diag_free(d);
+    return status;
+}

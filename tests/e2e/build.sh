@@ -1,0 +1,147 @@
+# build.sh — building a site from a throwaway repository: pages, data files,
+# atomic output, reproducibility, revisions and the working tree.
+
+t_builds_plans_and_pages() {
+    mkrepo r
+    plan r alpha "甲规划" "## 一、总则
+
+第一段。
+
+### （一）目标
+
+| 指标 | 2020 |
+|---|---|
+| 比例 | 10% |"
+    mkdir -p r/content/pages
+    printf -- '---\ntitle: 关于\n---\n\n关于本站。\n' > r/content/pages/about.md
+    commit_at r "2020-02-01T10:00:00+08:00" "Add alpha"
+    pp build --repo r --out public --quiet
+    expect_status 0
+    expect_file public/index.html 'plans/alpha/'
+    expect_file public/plans/alpha/index.html '甲规划'
+    expect_file public/plans/alpha/index.html '<table>'
+    expect_file public/plans/alpha/index.html 'id="一总则"'
+    expect_file public/pages/about/index.html '关于本站'
+    expect_file public/sitemap.xml '<loc>'
+    expect_file public/data/site.json '"id": "alpha"'
+    expect_file public/404.html
+    # every page says which commit it was built from
+    rev=$(git -C r rev-parse HEAD | cut -c1-12)
+    expect_file public/plans/alpha/index.html "$rev"
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["plans"][0]["title"]=="甲规划", d' public/data/site.json
+}
+
+t_default_repo_is_the_enclosing_one() {
+    mkrepo r
+    plan r alpha "Alpha"
+    commit_at r "2020-02-01T10:00:00+08:00" "Add alpha"
+    mkdir -p r/content/plans/sub
+    cd r/content/plans/sub
+    pp build --out ../../../../out --quiet
+    expect_status 0
+    cd ../../../..
+    expect_file out/plans/alpha/index.html Alpha
+}
+
+t_reads_committed_tree_not_worktree() {
+    mkrepo r
+    plan r alpha "Committed title"
+    commit_at r "2020-02-01T10:00:00+08:00" "Add alpha"
+    plan r alpha "Uncommitted title"
+    pp build --repo r --out public --quiet
+    expect_status 0
+    expect_file public/plans/alpha/index.html 'Committed title'
+    expect_no_match public/plans/alpha/index.html 'Uncommitted title'
+    pp build --repo r --out public2 --worktree --quiet
+    expect_status 0
+    expect_file public2/plans/alpha/index.html 'Uncommitted title'
+}
+
+t_ref_and_as_of_pick_revisions() {
+    mkrepo r
+    plan r alpha "First"
+    commit_at r "2020-02-01T10:00:00+08:00" "v1"
+    plan r alpha "Second"
+    commit_at r "2020-03-01T10:00:00+08:00" "v2"
+    pp build --repo r --ref HEAD~1 --out a --quiet
+    expect_status 0
+    expect_file a/plans/alpha/index.html First
+    pp build --repo r --as-of 2020-02-15 --out b --quiet
+    expect_status 0
+    expect_file b/plans/alpha/index.html First
+    pp build --repo r --as-of 2020-03-01 --out c --quiet
+    expect_status 0
+    expect_file c/plans/alpha/index.html Second
+    pp build --repo r --as-of 2019-01-01 --out d --quiet
+    expect_status 3
+    expect_err 'no commit on or before 2019-01-01'
+    [ ! -e d ] || fail "output written for a failed build"
+}
+
+t_two_builds_are_byte_identical() {
+    mkrepo r
+    for i in 1 2 3 4 5 6 7 8; do plan r "p$i" "规划 $i"; done
+    commit_at r "2020-02-01T10:00:00+08:00" "plans"
+    pp build --repo r --out one --quiet --jobs 2
+    expect_status 0
+    pp build --repo r --out two --quiet --jobs 1
+    expect_status 0
+    diff -r one two >/dev/null || fail "two builds of one revision differ: $(diff -r one two | head -20)"
+}
+
+t_content_option_and_root_content() {
+    mkdir r
+    git -C r -c init.defaultBranch=main init -q
+    mkdir -p r/site/plans
+    printf 'title: Nested\n' > r/site/site.yaml
+    plan_dir=r/site/plans
+    printf -- '---\ntitle: Beta\n---\ntext\n' > $plan_dir/beta.md
+    commit_at r "2020-02-01T10:00:00+08:00" "nested"
+    pp build --repo r --content site --out public --quiet
+    expect_status 0
+    expect_file public/plans/beta/index.html Beta
+    pp build --repo r --content nowhere --out p2 --quiet
+    expect_status 2
+    expect_err 'no such folder'
+}
+
+t_failed_build_keeps_previous_output() {
+    mkrepo r
+    plan r alpha "Good"
+    commit_at r "2020-02-01T10:00:00+08:00" "good"
+    pp build --repo r --out public --quiet
+    expect_status 0
+    before=$(find public -type f | sort | xargs sha1sum | sha1sum)
+    printf -- '---\ntitle: [unclosed\n---\n' > r/content/plans/bad.md
+    commit_at r "2020-02-02T10:00:00+08:00" "bad"
+    pp build --repo r --out public --quiet
+    expect_status 1
+    after=$(find public -type f | sort | xargs sha1sum | sha1sum)
+    [ "$before" = "$after" ] || fail "previous output changed"
+    [ -z "$(ls -a | grep -E '^\.public\.tmp-')" ] || fail "staging folder left behind"
+}
+
+t_check_writes_nothing() {
+    mkrepo r
+    plan r alpha "Alpha"
+    commit_at r "2020-02-01T10:00:00+08:00" "a"
+    pp check --repo r --out public
+    expect_status 0
+    [ ! -e public ] || fail "check wrote output"
+    expect_err 'checked'
+}
+
+t_markup_in_content_is_not_emitted() {
+    mkrepo r
+    printf -- '---\nid: x\ntitle: "<script>alert(1)</script>标题"\nnumber: "<b>n</b>"\n---\n\n<script>alert(2)</script>\n\n<img src=x onerror=alert(3)>\n\n[link](javascript:alert(4))\n\n## <i>h</i>\n' > r/content/plans/x.md
+    commit_at r "2020-02-01T10:00:00+08:00" "x"
+    pp build --repo r --out public --quiet
+    expect_status 0
+    f=public/plans/x/index.html
+    expect_no_match $f '<script>alert'
+    expect_no_match $f 'onerror=alert'
+    expect_no_match $f 'href="javascript:'
+    expect_no_match $f '<b>n</b>'
+    expect_file $f '&lt;script&gt;alert\(1\)'
+    expect_no_match public/index.html '<script>alert'
+}
