@@ -281,14 +281,19 @@ const char *bodies_suggest(const bodies *b, const char *name) {
     return best && best_d <= limit ? best : NULL;
 }
 
-body *bodies_add_unknown(bodies *b, const char *name) {
+const char *bodies_unknown_id(const char *name, char *buf) {
     uint32_t h = 2166136261u;
     for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
         h ^= *p;
         h *= 16777619u;
     }
-    char id[32];
-    snprintf(id, sizeof id, "name-%08x", h);
+    snprintf(buf, 16, "name-%08x", h);
+    return buf;
+}
+
+body *bodies_add_unknown(bodies *b, const char *name) {
+    char id[16];
+    bodies_unknown_id(name, id);
     body *bd = bodies_get(b, id);
     if (bd) return bd;
     bd = arena_alloc(b->a, sizeof *bd);

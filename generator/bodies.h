@@ -60,6 +60,8 @@ const char *bodies_suggest(const bodies *b, const char *name);
 /* Registers a name that resolves to no body, so that it gets a page: its id
  * is "name-" followed by 8 hex digits of a hash of the name. Not thread-safe. */
 body *bodies_add_unknown(bodies *b, const char *name);
+/* The id bodies_add_unknown gives a name; buf holds at least 16 bytes. */
+const char *bodies_unknown_id(const char *name, char *buf);
 /* Sorts items and children by id; call after every bodies_add_unknown. */
 void bodies_finish(bodies *b);
 

@@ -8,6 +8,7 @@
 #include "arena.h"
 #include "markdown.h"
 #include "repo.h"
+#include "bodies.h"
 #include "yamldoc.h"
 
 typedef struct site_config {
@@ -32,6 +33,59 @@ typedef struct document {
 
 typedef enum { PLAN_DRAFT, PLAN_ADOPTED, PLAN_SUPERSEDED, PLAN_EXPIRED } plan_status;
 
+typedef enum { ROLE_GOAL, ROLE_TASK, ROLE_MEASURE } item_role;
+
+struct plan;
+struct body;
+
+/* A reference as written (`goals="g1 other-plan#g2"`, a body name) and what
+ * it resolved to, with the place it was written for diagnostics. */
+typedef struct item_ref {
+    const char *text;
+    int line, col;
+    const struct body *body;  /* body refs: what the name resolved to, or NULL */
+    const char *unknown_id;   /* body refs: the page id of an unknown name */
+    int from_text;            /* body refs: named in the text (an annotation) */
+} item_ref;
+
+/* A goal, task or measure of a plan: a heading or list item with a role. */
+typedef struct item {
+    item_role role;
+    const char *id;           /* explicit {#id}, or made from the numbering */
+    int generated_id;         /* 1 when made from the numbering: unstable */
+    struct plan *plan;
+    const char *title;        /* the heading text (or the item's first paragraph) */
+    const char *number;       /* the numbering as printed: "（一）", "1." or NULL */
+    size_t block;             /* index into plan->doc.md.blocks */
+    int line, col;
+    struct item *parent;      /* the enclosing item of the same role (a task group) */
+    struct item **children;
+    size_t nchildren;
+    const char *due;          /* YYYY-MM-DD or NULL */
+    /* as written */
+    item_ref *goal_refs;      /* tasks: goals="..." */
+    size_t ngoal_refs;
+    item_ref *supports_refs;  /* goals: supports="plan#goal" */
+    size_t nsupports_refs;
+    item_ref *lead_refs;      /* bodies, from lead="..." and the annotation */
+    size_t nlead_refs;
+    item_ref *partner_refs;
+    size_t npartner_refs;
+    /* resolved (links.c) */
+    struct item **goals;      /* tasks: the goals they serve */
+    size_t ngoals;
+    struct item **tasks;      /* goals: the tasks that serve them */
+    size_t ntasks;
+    struct item **supports;   /* goals: goals of other plans they support */
+    size_t nsupports;
+    struct item **supported_by;
+    size_t nsupported_by;
+    struct body **leads;      /* resolved bodies (unique, in order written) */
+    size_t nleads;
+    struct body **partners;
+    size_t npartners;
+} item;
+
 typedef struct plan {
     document doc;
     const char *issuer;     /* body id or NULL */
@@ -44,6 +98,8 @@ typedef struct plan {
     size_t nparents;
     const char **aliases;
     size_t naliases;
+    item **items;           /* goals, tasks and measures in document order */
+    size_t nitems;
 } plan;
 
 typedef struct page {
@@ -60,11 +116,11 @@ typedef struct site {
     size_t nplans;
     page **pages;           /* sorted by id */
     size_t npages;
-    const char *bodies_path;/* bodies.yaml, if present (read by the model) */
-    const yvalue *bodies_raw;
+    bodies bodies;          /* bodies.yaml, plus names that resolved to none */
 } site;
 
 const char *plan_status_name(plan_status s);
+const char *item_role_name(item_role r); /* "goal", "task", "measure" */
 /* The plan with that id, or NULL (binary search; plans are sorted). */
 plan *site_find_plan(const site *s, const char *id);
 

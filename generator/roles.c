@@ -1,0 +1,397 @@
+/* roles.c — from headings and list items to goals, tasks and measures. */
+#include "roles.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "responsibility.h"
+#include "text.h"
+
+const char *item_role_name(item_role r) {
+    static const char *const names[] = {"goal", "task", "measure"};
+    return names[r];
+}
+
+/* ---- numbering ------------------------------------------------------------ */
+
+static int S_cn_digit(const char *s, size_t *len) {
+    static const char *const digits[] = {"零", "一", "二", "三", "四", "五", "六", "七", "八", "九"};
+    for (int i = 0; i < 10; i++) {
+        if (strncmp(s, digits[i], 3) == 0) {
+            *len = 3;
+            return i;
+        }
+    }
+    return -1;
+}
+
+/* 一 .. 九十九 */
+static size_t S_cn_number(const char *s, int *value) {
+    size_t n = 0, l;
+    int v = 0, d = S_cn_digit(s, &l);
+    if (d >= 0) {
+        v = d;
+        n = l;
+    }
+    if (strncmp(s + n, "十", 3) == 0) {
+        v = (n ? v : 1) * 10;
+        n += 3;
+        int u = S_cn_digit(s + n, &l);
+        if (u > 0) {
+            v += u;
+            n += l;
+        }
+    }
+    if (n == 0) return 0;
+    *value = v;
+    return n;
+}
+
+static size_t S_digits(const char *s, int *value) {
+    size_t n = 0;
+    int v = 0;
+    while (s[n] >= '0' && s[n] <= '9' && n < 4) v = v * 10 + (s[n++] - '0');
+    if (n == 0) return 0;
+    *value = v;
+    return n;
+}
+
+size_t roles_numbering(const char *t, int *value) {
+    size_t n;
+    /* （一） (一) （1） (1) */
+    size_t open = strncmp(t, "（", 3) == 0 ? 3 : (t[0] == '(' ? 1 : 0);
+    if (open) {
+        n = S_cn_number(t + open, value);
+        if (!n) n = S_digits(t + open, value);
+        if (n) {
+            const char *c = t + open + n;
+            if (strncmp(c, "）", 3) == 0) return open + n + 3;
+            if (*c == ')') return open + n + 1;
+        }
+        return 0;
+    }
+    /* ① .. ⑳: U+2460..U+2473 = E2 91 A0 .. E2 91 B3 */
+    const unsigned char *u = (const unsigned char *)t;
+    if (u[0] == 0xE2 && u[1] == 0x91 && u[2] >= 0xA0 && u[2] <= 0xB3) {
+        *value = u[2] - 0xA0 + 1;
+        return 3;
+    }
+    /* 一、 */
+    n = S_cn_number(t, value);
+    if (n) return strncmp(t + n, "、", 3) == 0 ? n + 3 : 0;
+    /* 1. 1、 1． */
+    n = S_digits(t, value);
+    if (n) {
+        if (t[n] == '.' && !(t[n + 1] >= '0' && t[n + 1] <= '9')) return n + 1;
+        if (strncmp(t + n, "、", 3) == 0 || strncmp(t + n, "．", 3) == 0) return n + 3;
+    }
+    return 0;
+}
+
+/* ---- attributes ----------------------------------------------------------- */
+
+static const char *S_attr(const md_attrs *at, const char *key) {
+    if (!at) return NULL;
+    for (size_t i = 0; i < at->nkv; i++)
+        if (strcmp(at->kv[i].key, key) == 0) return at->kv[i].value;
+    return NULL;
+}
+
+/* Splits a list of references at spaces and commas (ASCII and full-width). */
+static void S_refs(arena *a, const char *s, int line, int col, item_ref **out, size_t *n) {
+    size_t cap = 0;
+    while (s && *s) {
+        while (*s == ' ' || *s == ',' || *s == '\t') s++;
+        if (strncmp(s, "，", 3) == 0 || strncmp(s, "、", 3) == 0) {
+            s += 3;
+            continue;
+        }
+        if (!*s) break;
+        const char *e = s;
+        while (*e && *e != ' ' && *e != ',' && *e != '\t' && strncmp(e, "，", 3) != 0 &&
+               strncmp(e, "、", 3) != 0)
+            e++;
+        *out = arena_grow(a, *out, sizeof **out, &cap, *n + 1);
+        (*out)[(*n)++] = (item_ref){arena_strndup(a, s, (size_t)(e - s)), line, col, NULL, NULL, 0};
+        s = e;
+    }
+}
+
+static int S_role_class(const char *c, item_role *role, int *section) {
+    static const struct {
+        const char *name;
+        item_role role;
+        int section;
+    } classes[] = {
+        {"goal", ROLE_GOAL, 0},  {"task", ROLE_TASK, 0},  {"measure", ROLE_MEASURE, 0},
+        {"goals", ROLE_GOAL, 1}, {"tasks", ROLE_TASK, 1}, {"measures", ROLE_MEASURE, 1},
+    };
+    for (size_t i = 0; i < sizeof classes / sizeof *classes; i++) {
+        if (strcmp(c, classes[i].name) == 0) {
+            *role = classes[i].role;
+            *section = classes[i].section;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* ---- bodies named in the text and in attributes --------------------------- */
+
+typedef struct extract {
+    arena *a;
+    diag *d;
+    const bodies *b;
+    plan *p;
+    roles_link *links;
+    size_t nlinks, links_cap;
+    int failed;
+} extract;
+
+/* Resolves a body reference; reports unknown (warning, did-you-mean) and
+ * ambiguous (error) names. */
+static void S_resolve(extract *x, item_ref *r) {
+    const body *found = NULL, *other = NULL;
+    body_match m = bodies_resolve(x->b, r->text, x->p->issuer, &found, &other);
+    if (m == BODY_FOUND) {
+        r->body = found;
+        return;
+    }
+    if (m == BODY_AMBIGUOUS) {
+        diag_error(x->d, x->p->doc.path, r->line, r->col,
+                   "body name \"%s\" is ambiguous: \"%s\" (%s) and \"%s\" (%s) are equally near "
+                   "to the issuer; write the id instead",
+                   r->text, found->name, found->id, other->name, other->id);
+        x->failed = 1;
+        return;
+    }
+    char idbuf[16];
+    r->unknown_id = arena_strdup(x->a, bodies_unknown_id(r->text, idbuf));
+    const char *sug = bodies_suggest(x->b, r->text);
+    if (sug)
+        diag_warning(x->d, x->p->doc.path, r->line, r->col,
+                     "unknown body \"%s\" (did you mean \"%s\"?)", r->text, sug);
+    else
+        diag_warning(x->d, x->p->doc.path, r->line, r->col,
+                     "unknown body \"%s\" (not in bodies.yaml)", r->text);
+}
+
+static void S_add_ref(extract *x, item_ref **list, size_t *n, size_t *cap, const char *name,
+                      int line, int col, int from_text) {
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp((*list)[i].text, name) == 0) return;
+    *list = arena_grow(x->a, *list, sizeof **list, cap, *n + 1);
+    item_ref *r = &(*list)[(*n)++];
+    *r = (item_ref){name, line, col, NULL, NULL, from_text};
+    S_resolve(x, r);
+}
+
+static const item_ref *S_find_ref(const item_ref *list, size_t n, const char *name) {
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(list[i].text, name) == 0) return &list[i];
+    return NULL;
+}
+
+/* The annotation at the end of the heading text or its first paragraph. */
+static void S_annotation(extract *x, item *it, const md_block *blk, size_t bi, size_t *lcap,
+                         size_t *pcap) {
+    const char *texts[2] = {blk->text, blk->kind == MD_HEADING ? blk->para : NULL};
+    int lines[2] = {blk->line, blk->para_line ? blk->para_line : blk->line};
+    for (int k = 0; k < 2; k++) {
+        const char *t = texts[k];
+        if (!t) continue;
+        resp r;
+        int rc = resp_parse(x->a, t, strlen(t), &r);
+        if (rc < 0) {
+            diag_error(x->d, x->p->doc.path, lines[k], k ? 1 : blk->col, "%s", r.error);
+            x->failed = 1;
+            return;
+        }
+        if (rc == 0) continue;
+        for (size_t i = 0; i < r.n; i++) {
+            const resp_name *nm = &r.names[i];
+            if (nm->lead)
+                S_add_ref(x, &it->lead_refs, &it->nlead_refs, lcap, nm->name, lines[k], k ? 1 : blk->col, 1);
+            else
+                S_add_ref(x, &it->partner_refs, &it->npartner_refs, pcap, nm->name, lines[k],
+                          k ? 1 : blk->col, 1);
+            const item_ref *ref = S_find_ref(nm->lead ? it->lead_refs : it->partner_refs,
+                                             nm->lead ? it->nlead_refs : it->npartner_refs, nm->name);
+            if (!ref) continue;
+            const char *id = ref->body ? ref->body->id : ref->unknown_id;
+            if (!id) continue;
+            x->links = arena_grow(x->a, x->links, sizeof *x->links, &x->links_cap, x->nlinks + 1);
+            x->links[x->nlinks++] =
+                (roles_link){bi, k, nm->off, nm->len, arena_printf(x->a, "pp:bodies/%s/", id)};
+        }
+        return; /* the heading's annotation wins over the paragraph's */
+    }
+}
+
+/* ---- the walk --------------------------------------------------------------- */
+
+int roles_extract(arena *a, diag *d, const bodies *b, plan *p, int check, roles_link **links,
+                  size_t *nlinks) {
+    const md_doc *md = &p->doc.md;
+    const char *path = p->doc.path;
+    extract x = {a, d, b, p, NULL, 0, 0, 0};
+    item **by_block = arena_alloc(a, (md->nblocks ? md->nblocks : 1) * sizeof *by_block);
+    /* The role section each block stands in: the nearest enclosing heading
+     * with a plural role class. */
+    int *section_role = arena_alloc(a, (md->nblocks ? md->nblocks : 1) * sizeof *section_role);
+    size_t icap = 0;
+    p->items = NULL;
+    p->nitems = 0;
+    strmap ids;
+    strmap_init(&ids, a);
+
+    for (size_t i = 0; i < md->nblocks; i++) {
+        const md_block *blk = &md->blocks[i];
+        const md_attrs *at = blk->attrs;
+        int explicit_role = -1, opens_section = -1;
+        section_role[i] = -1;
+        for (size_t c = 0; at && c < at->nclasses; c++) {
+            item_role r;
+            int sec;
+            if (!S_role_class(at->classes[c], &r, &sec)) {
+                diag_warning(d, path, at->line, at->col,
+                             "unknown class .%s (roles are .goal, .task, .measure; sections .goals, "
+                             ".tasks, .measures)",
+                             at->classes[c]);
+                continue;
+            }
+            if (sec) opens_section = (int)r;
+            else explicit_role = (int)r;
+        }
+        if (opens_section >= 0 && blk->kind != MD_HEADING) {
+            diag_error(d, path, at->line, at->col, "a section role (.%ss) belongs on a heading",
+                       item_role_name((item_role)opens_section));
+            x.failed = 1;
+            opens_section = -1;
+        }
+        /* inherited role: from the enclosing headings */
+        int inherited = -1;
+        for (int par = blk->parent; par >= 0; par = md->blocks[par].parent) {
+            if (section_role[par] >= 0) {
+                inherited = section_role[par];
+                break;
+            }
+        }
+        if (opens_section >= 0) section_role[i] = opens_section;
+        else if (blk->kind == MD_HEADING) section_role[i] = inherited; /* sections nest */
+        int role = explicit_role >= 0 ? explicit_role : (opens_section >= 0 ? -1 : inherited);
+        if (blk->kind == MD_ITEM && explicit_role < 0 && !(at && at->id)) role = -1;
+        if (role < 0) continue;
+
+        item *it = arena_alloc(a, sizeof *it);
+        it->role = (item_role)role;
+        it->plan = p;
+        it->block = i;
+        it->line = blk->line;
+        it->col = blk->col;
+        it->title = blk->text ? blk->text : "";
+        int num = 0;
+        size_t nl = roles_numbering(it->title, &num);
+        if (nl) it->number = arena_strndup(a, it->title, nl);
+        /* the enclosing item of the same role */
+        for (int par = blk->parent; par >= 0; par = md->blocks[par].parent) {
+            if (by_block[par] && by_block[par]->role == it->role) {
+                it->parent = by_block[par];
+                break;
+            }
+        }
+        if (at && at->id) {
+            it->id = at->id;
+        } else {
+            /* from the numbering: g1, t2-3 ... ; without numbering, the
+             * position among its siblings */
+            if (!nl) {
+                num = 1;
+                for (size_t k = 0; k < p->nitems; k++)
+                    if (p->items[k]->parent == it->parent && p->items[k]->role == it->role) num++;
+            }
+            static const char prefix[] = {'g', 't', 'm'};
+            it->id = it->parent ? arena_printf(a, "%s-%d", it->parent->id, num)
+                                : arena_printf(a, "%c%d", prefix[it->role], num);
+            it->generated_id = 1;
+        }
+        item *prev = strmap_get(&ids, it->id);
+        if (prev) {
+            if (it->generated_id) {
+                int k = 2;
+                const char *cand;
+                do cand = arena_printf(a, "%s-%d", it->id, k++);
+                while (strmap_get(&ids, cand));
+                it->id = cand;
+            } else {
+                diag_error(d, path, at->line, at->col, "duplicate id \"%s\" (first at line %d)",
+                           it->id, prev->line);
+                x.failed = 1;
+                continue;
+            }
+        }
+        if (it->generated_id && check)
+            diag_warning(d, path, blk->line, blk->col,
+                         "%s \"%s\" has no id; \"%s\" is made from its numbering and changes "
+                         "when the plan is renumbered: add {#%s}",
+                         item_role_name(it->role), it->title, it->id, it->id);
+        strmap_put(&ids, it->id, it);
+        by_block[i] = it;
+
+        /* attributes */
+        const char *v;
+        int aline = at ? at->line : blk->line, acol = at ? at->col : blk->col;
+        if ((v = S_attr(at, "due"))) {
+            if (!text_is_date(v)) {
+                diag_error(d, path, aline, acol, "due=\"%s\" is not a date YYYY-MM-DD", v);
+                x.failed = 1;
+            } else {
+                it->due = v;
+            }
+        }
+        if ((v = S_attr(at, "goals"))) {
+            if (it->role != ROLE_TASK && it->role != ROLE_MEASURE)
+                diag_warning(d, path, aline, acol, "goals=\"...\" belongs on a task or measure");
+            S_refs(a, v, aline, acol, &it->goal_refs, &it->ngoal_refs);
+        }
+        if ((v = S_attr(at, "supports"))) {
+            if (it->role != ROLE_GOAL)
+                diag_warning(d, path, aline, acol, "supports=\"...\" belongs on a goal");
+            S_refs(a, v, aline, acol, &it->supports_refs, &it->nsupports_refs);
+        }
+        size_t lcap = 0, pcap = 0;
+        item_ref *tmp = NULL;
+        size_t ntmp = 0;
+        if ((v = S_attr(at, "lead"))) {
+            S_refs(a, v, aline, acol, &tmp, &ntmp);
+            for (size_t k = 0; k < ntmp; k++)
+                S_add_ref(&x, &it->lead_refs, &it->nlead_refs, &lcap, tmp[k].text, aline, acol, 0);
+        }
+        tmp = NULL;
+        ntmp = 0;
+        if ((v = S_attr(at, "partners"))) {
+            S_refs(a, v, aline, acol, &tmp, &ntmp);
+            for (size_t k = 0; k < ntmp; k++)
+                S_add_ref(&x, &it->partner_refs, &it->npartner_refs, &pcap, tmp[k].text, aline, acol, 0);
+        }
+        if (it->role == ROLE_TASK || it->role == ROLE_MEASURE) S_annotation(&x, it, blk, i, &lcap, &pcap);
+
+        p->items = arena_grow(a, p->items, sizeof *p->items, &icap, p->nitems + 1);
+        p->items[p->nitems++] = it;
+    }
+    /* children, in document order */
+    for (size_t i = 0; i < p->nitems; i++)
+        if (p->items[i]->parent) p->items[i]->parent->nchildren++;
+    for (size_t i = 0; i < p->nitems; i++) {
+        item *it = p->items[i];
+        if (it->nchildren) it->children = arena_alloc(a, it->nchildren * sizeof *it->children);
+        it->nchildren = 0;
+    }
+    for (size_t i = 0; i < p->nitems; i++) {
+        item *par = p->items[i]->parent;
+        if (par) par->children[par->nchildren++] = p->items[i];
+    }
+    *links = x.links;
+    *nlinks = x.nlinks;
+    return x.failed ? -1 : 0;
+}
