@@ -10,6 +10,7 @@
 
 #include "content.h"
 #include "datafiles.h"
+#include "links.h"
 #include "diag.h"
 #include "markdown.h"
 #include "output.h"
@@ -83,10 +84,11 @@ int build_run(const build_options *opt) {
         status = EXIT_USAGE;
         goto done;
     }
-    if (content_load(&s, r, jobs, d) < 0) {
+    if (content_load(&s, r, jobs, opt->check_only, d) < 0) {
         status = EXIT_IO;
         goto done;
     }
+    links_build(&s, d, opt->check_only);
     if (opt->base_url) s.cfg.base_url = opt->base_url;
     if (*s.cfg.base_url && s.cfg.base_url[strlen(s.cfg.base_url) - 1] != '/')
         s.cfg.base_url = arena_printf(s.a, "%s/", s.cfg.base_url);
@@ -106,7 +108,7 @@ int build_run(const build_options *opt) {
         status = EXIT_IO;
         goto done;
     }
-    render_options ropt = {jobs, "planpress " PP_VERSION, {0, 0}};
+    render_options ropt = {jobs, "planpress " PP_VERSION, {0}};
     progress_stage("rendering", 2 + s.nplans + s.npages);
     int rrc = render_site(&s, &th, o, &ropt, d);
     progress_done();

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "progress.h"
+#include "roles.h"
 #include "text.h"
 #include "workers.h"
 
@@ -33,14 +34,14 @@ plan *site_find_plan(const site *s, const char *id) {
 /* ---- front matter ---------------------------------------------------- */
 
 int content_split_front_matter(const char *src, size_t len, const char **yaml,
-                               size_t *yaml_len, int *yaml_line, const char **body,
+                               size_t *yaml_len, int *yaml_line, const char **md_src,
                                size_t *body_len, int *body_line) {
     size_t off = 0;
     if (len >= 3 && memcmp(src, "\xEF\xBB\xBF", 3) == 0) off = 3;
     *yaml = NULL;
     *yaml_len = 0;
     *yaml_line = 2;
-    *body = src + off;
+    *md_src = src + off;
     *body_len = len - off;
     *body_line = 1;
     const char *p = src + off, *end = src + len;
@@ -61,8 +62,8 @@ int content_split_front_matter(const char *src, size_t len, const char **yaml,
         if (n == 3 && (memcmp(q, "---", 3) == 0 || memcmp(q, "...", 3) == 0)) {
             *yaml = ystart;
             *yaml_len = (size_t)(q - ystart);
-            *body = eol ? eol + 1 : end;
-            *body_len = (size_t)(end - *body);
+            *md_src = eol ? eol + 1 : end;
+            *body_len = (size_t)(end - *md_src);
             *body_line = line + 1;
             return 0;
         }
@@ -220,6 +221,7 @@ typedef struct job {
 
 typedef struct load_ctx {
     site *s;
+    int check;
     repo **handles;
     diag *d;
     job *jobs;
@@ -236,10 +238,10 @@ static int S_parse_document(arena *a, diag *d, const char *path, const char *src
                    (unsigned char)src[bad]);
         return -1;
     }
-    const char *yaml, *body;
+    const char *yaml, *md_src;
     size_t ylen, blen;
     int yline, bline;
-    if (content_split_front_matter(src, len, &yaml, &ylen, &yline, &body, &blen, &bline) < 0) {
+    if (content_split_front_matter(src, len, &yaml, &ylen, &yline, &md_src, &blen, &bline) < 0) {
         diag_error(d, path, 1, 1, "the front matter opened by `---` does not close");
         return -1;
     }
@@ -249,7 +251,7 @@ static int S_parse_document(arena *a, diag *d, const char *path, const char *src
     yvalue *front = NULL;
     if (yaml && yaml_parse_doc(a, d, path, yline, yaml, ylen, &front) < 0) return -1;
     doc->front = front;
-    if (md_render(a, d, path, bline, body, blen, &doc->md) < 0) return -1;
+    if (md_render(a, d, path, bline, md_src, blen, &doc->md) < 0) return -1;
     return 0;
 }
 
@@ -277,6 +279,11 @@ static void S_load_one(void *vctx, size_t i, int worker) {
             goto done;
         }
         if (content_plan_fields(j->a, ctx->d, path, j->stem, doc->front, j->plan) < 0) goto done;
+        roles_link *links = NULL;
+        size_t nlinks = 0;
+        if (roles_extract(j->a, ctx->d, &ctx->s->bodies, j->plan, ctx->check, &links, &nlinks) < 0)
+            goto done;
+        roles_link_html(j->a, &doc->md, links, nlinks);
     } else {
         int bad = 0;
         if (doc->front && doc->front->kind != YAML_V_MAP) {
@@ -374,7 +381,26 @@ done:
     return rc;
 }
 
-int content_load(site *s, repo *r, int jobs, diag *d) {
+/* bodies.yaml: read before the plans, which resolve names against it. */
+static int S_load_bodies(site *s, repo *r, const repo_file *f, diag *d) {
+    bodies_init(&s->bodies, s->a);
+    if (!f) return 0;
+    char *src = NULL;
+    size_t len = 0;
+    if (repo_read(r, f, &src, &len, d) < 0) return -1;
+    int is_nul, line, col;
+    size_t bad = text_check_utf8(src, len, &is_nul);
+    if (bad < len) {
+        text_line_col(src, bad, &line, &col);
+        diag_error(d, f->path, line, col, is_nul ? "NUL byte in the file" : "invalid UTF-8");
+    } else {
+        bodies_load(&s->bodies, d, f->path, src, len);
+    }
+    free(src);
+    return 0;
+}
+
+int content_load(site *s, repo *r, int jobs, int check, diag *d) {
     repo_file *files = NULL;
     size_t nfiles = 0;
     int rc = -1;
@@ -385,14 +411,14 @@ int content_load(site *s, repo *r, int jobs, diag *d) {
     s->cfg.theme = "default";
     if (repo_list(r, &s->commit, s->content_dir, s->a, &files, &nfiles, d) < 0) return -1;
 
-    const repo_file *site_yaml = NULL;
+    const repo_file *site_yaml = NULL, *bodies_yaml = NULL;
     job *js = arena_alloc(s->a, (nfiles ? nfiles : 1) * sizeof *js);
     size_t nj = 0;
     for (size_t i = 0; i < nfiles; i++) {
         const char *rel = S_rel(files[i].path, s->content_dir);
         if (!rel) continue;
         if (strcmp(rel, "site.yaml") == 0) site_yaml = &files[i];
-        else if (strcmp(rel, "bodies.yaml") == 0) s->bodies_path = files[i].path;
+        else if (strcmp(rel, "bodies.yaml") == 0) bodies_yaml = &files[i];
         doc_kind kind;
         const char *under;
         if (strncmp(rel, "plans/", 6) == 0) {
@@ -423,6 +449,7 @@ int content_load(site *s, repo *r, int jobs, diag *d) {
         }
     }
     if (S_load_site_yaml(s, r, site_yaml, d) < 0) return -1;
+    if (S_load_bodies(s, r, bodies_yaml, d) < 0) return -1;
 
     /* One repository handle per worker: libgit2 objects are not shared
      * between threads. */
@@ -436,7 +463,7 @@ int content_load(site *s, repo *r, int jobs, diag *d) {
             break;
         }
     }
-    load_ctx ctx = {s, handles, d, js};
+    load_ctx ctx = {s, check, handles, d, js};
     progress_stage("reading", nj);
     workers_run(jobs, nj, S_load_one, &ctx);
     progress_done();

@@ -213,7 +213,7 @@ static void S_render_one(void *vctx, size_t i, int worker) {
     tpl_engine *e = ctx->engines[worker];
     lua_State *L = tpl_engine_lua(e);
     arena *a = arena_new();
-    strbuf body = STRBUF_INIT, html = STRBUF_INIT;
+    strbuf content = STRBUF_INIT, html = STRBUF_INIT;
     const char *root = render_root_prefix(a, j->url_dir);
 
     /* The page's own data: `page` and, by kind, `plan` or `doc`. */
@@ -242,9 +242,9 @@ static void S_render_one(void *vctx, size_t i, int worker) {
     /* Keep the data for the layout: the content template pops it. */
     lua_pushvalue(L, -1);
     int ref = luaL_ref(L, LUA_REGISTRYINDEX);
-    if (tpl_render(e, template_of[j->kind], &body, ctx->d) < 0) goto fail;
+    if (tpl_render(e, template_of[j->kind], &content, ctx->d) < 0) goto fail;
     lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
-    lua_pushlstring(L, sb_str(&body), body.len);
+    lua_pushlstring(L, sb_str(&content), content.len);
     lua_setfield(L, -2, "content");
     if (tpl_render(e, "layout.html", &html, ctx->d) < 0) goto fail;
     if (html.oom) {
@@ -263,7 +263,7 @@ done:
     progress_tick();
     luaL_unref(L, LUA_REGISTRYINDEX, ref);
     lua_settop(L, 0);
-    sb_free(&body);
+    sb_free(&content);
     sb_free(&html);
     arena_free(a);
 }

@@ -4,7 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <stdlib.h>
+
 #include "responsibility.h"
+#include "strbuf.h"
 #include "text.h"
 
 const char *item_role_name(item_role r) {
@@ -394,4 +397,122 @@ int roles_extract(arena *a, diag *d, const bodies *b, plan *p, int check, roles_
     *links = x.links;
     *nlinks = x.nlinks;
     return x.failed ? -1 : 0;
+}
+
+/* ---- names as links in the HTML ------------------------------------------ */
+
+typedef struct insertion {
+    size_t at;          /* offset in the old HTML */
+    const char *text;   /* what goes there */
+} insertion;
+
+static int S_cmp_ins(const void *x, const void *y) {
+    const insertion *a = x, *b = y;
+    if (a->at != b->at) return a->at < b->at ? -1 : 1;
+    /* at one place, a closing tag comes before an opening one */
+    return (a->text[1] == '/') ? -1 : (b->text[1] == '/');
+}
+
+/* The escaped form of t[0..n) as it stands in cmark's HTML. */
+static void S_escaped(strbuf *out, const char *t, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        switch (t[i]) {
+        case '&': sb_puts(out, "&amp;"); break;
+        case '<': sb_puts(out, "&lt;"); break;
+        case '>': sb_puts(out, "&gt;"); break;
+        case '"': sb_puts(out, "&quot;"); break;
+        default: sb_putc(out, t[i]);
+        }
+    }
+}
+
+/* The last occurrence of needle in h[lo..hi). */
+static const char *S_rfind(const char *h, size_t lo, size_t hi, const char *needle, size_t n) {
+    if (n == 0 || hi - lo < n) return NULL;
+    for (size_t i = hi - n + 1; i-- > lo;)
+        if (memcmp(h + i, needle, n) == 0) return h + i;
+    return NULL;
+}
+
+void roles_link_html(arena *a, md_doc *doc, const roles_link *links, size_t nlinks) {
+    if (!nlinks || !doc->html) return;
+    insertion *ins = arena_alloc(a, 2 * nlinks * sizeof *ins);
+    size_t nins = 0;
+    strbuf pat = STRBUF_INIT;
+    for (size_t i = 0; i < nlinks; i++) {
+        const roles_link *l = &links[i];
+        const md_block *b = &doc->blocks[l->block];
+        const char *text = l->in_para ? b->para : b->text;
+        if (!text) continue;
+        /* The annotation, from the name to the end of the text, as escaped
+         * HTML: found at the end of the block's element, it pins the name. */
+        size_t tlen = strlen(text);
+        sb_clear(&pat);
+        S_escaped(&pat, text + l->off, tlen - l->off);
+        size_t lo = b->html_off, hi = b->html_end ? b->html_end : doc->html_len;
+        if (hi > doc->html_len || lo > hi) continue;
+        /* the end of the heading element, or of the first paragraph */
+        const char *close = NULL;
+        if (l->in_para) {
+            const char *pstart = strstr(doc->html + lo, "<p");
+            close = pstart && (size_t)(pstart - doc->html) < hi ? strstr(pstart, "</p>") : NULL;
+        } else if (b->kind == MD_HEADING) {
+            close = strstr(doc->html + lo, "</h");
+        } else {
+            const char *pstart = strstr(doc->html + lo, "<li");
+            const char *pend = pstart ? strstr(pstart, "</p>") : NULL;
+            const char *lend = pstart ? strstr(pstart, "<ul") : NULL;
+            const char *lend2 = pstart ? strstr(pstart, "</li>") : NULL;
+            close = pend;
+            if (lend2 && (!close || lend2 < close)) close = lend2;
+            if (lend && (!close || lend < close)) close = lend;
+        }
+        if (!close || (size_t)(close - doc->html) > hi) continue;
+        const char *at = S_rfind(doc->html, lo, (size_t)(close - doc->html), pat.ptr, pat.len);
+        /* it must end right at the element's end (trailing spaces aside) */
+        if (!at) continue;
+        size_t name_html = 0;
+        strbuf nm = STRBUF_INIT;
+        S_escaped(&nm, text + l->off, l->len);
+        name_html = nm.len;
+        sb_free(&nm);
+        size_t start = (size_t)(at - doc->html);
+        ins[nins++] = (insertion){start, arena_printf(a, "<a class=\"body-link\" href=\"%s\">", l->href)};
+        ins[nins++] = (insertion){start + name_html, "</a>"};
+    }
+    sb_free(&pat);
+    if (!nins) return;
+    qsort(ins, nins, sizeof *ins, S_cmp_ins);
+    strbuf out = STRBUF_INIT;
+    size_t prev = 0;
+    size_t *shift_at = arena_alloc(a, nins * sizeof *shift_at);
+    size_t *shift_by = arena_alloc(a, nins * sizeof *shift_by);
+    size_t total = 0;
+    for (size_t i = 0; i < nins; i++) {
+        sb_append(&out, doc->html + prev, ins[i].at - prev);
+        sb_puts(&out, ins[i].text);
+        prev = ins[i].at;
+        total += strlen(ins[i].text);
+        shift_at[i] = ins[i].at;
+        shift_by[i] = total;
+    }
+    sb_append(&out, doc->html + prev, doc->html_len - prev);
+    if (out.oom) {
+        sb_free(&out);
+        return;
+    }
+    /* html offsets of blocks move by what was inserted before them */
+    for (size_t k = 0; k < doc->nblocks; k++) {
+        md_block *b = &doc->blocks[k];
+        size_t off_shift = 0, end_shift = 0;
+        for (size_t i = 0; i < nins; i++) {
+            if (shift_at[i] <= b->html_off && !(shift_at[i] == b->html_off)) off_shift = shift_by[i];
+            if (shift_at[i] < b->html_end) end_shift = shift_by[i];
+        }
+        b->html_off += off_shift;
+        if (b->html_end) b->html_end += end_shift;
+    }
+    doc->html = arena_strndup(a, out.ptr, out.len);
+    doc->html_len = out.len;
+    sb_free(&out);
 }
