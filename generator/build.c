@@ -109,7 +109,7 @@ int build_run(const build_options *opt) {
         goto done;
     }
     render_options ropt = {jobs, "planpress " PP_VERSION, {0}};
-    progress_stage("rendering", 2 + s.nplans + s.npages);
+    progress_stage("rendering", render_page_count(&s));
     int rrc = render_site(&s, &th, o, &ropt, d);
     progress_done();
     if (rrc < 0 || datafiles_write(&s, o, d) < 0 || diag_errors(d)) {

@@ -14,6 +14,102 @@ static void S_strlist(json_writer *w, const char *key, const char *const *items,
     json_array_end(w);
 }
 
+static const char *const role_dirs[] = {"goals", "tasks", "measures"};
+
+/* An item's key: "id" in its plan, "plan#id" across plans. */
+static void S_item_key(json_writer *w, const item *it) {
+    char key[256];
+    snprintf(key, sizeof key, "%s#%s", it->plan->doc.id, it->id);
+    json_string(w, key);
+}
+
+static void S_item_list(json_writer *w, const char *key, item *const *list, size_t n) {
+    json_key(w, key);
+    json_array_begin(w);
+    for (size_t i = 0; i < n; i++) S_item_key(w, list[i]);
+    json_array_end(w);
+}
+
+static void S_item_ids(json_writer *w, const char *key, const plan *p, int role) {
+    json_key(w, key);
+    json_array_begin(w);
+    for (size_t i = 0; i < p->nitems; i++)
+        if ((int)p->items[i]->role == role) json_string(w, p->items[i]->id);
+    json_array_end(w);
+}
+
+static void S_body_ids(json_writer *w, const char *key, body *const *list, size_t n) {
+    json_key(w, key);
+    json_array_begin(w);
+    for (size_t i = 0; i < n; i++) json_string(w, list[i]->id);
+    json_array_end(w);
+}
+
+static void S_item(json_writer *w, const item *it) {
+    char url[512];
+    snprintf(url, sizeof url, "plans/%s/%s/%s/", it->plan->doc.id, role_dirs[it->role], it->id);
+    json_object_begin(w);
+    json_kv_str(w, "id", it->id);
+    json_kv_str(w, "plan", it->plan->doc.id);
+    json_kv_str(w, "title", it->title);
+    json_kv_str(w, "url", url);
+    json_kv_str(w, "number", it->number);
+    json_key(w, "generated_id");
+    json_bool(w, it->generated_id);
+    if (it->parent) {
+        json_kv_str(w, "parent", it->parent->id);
+    }
+    if (it->role == ROLE_GOAL) {
+        S_item_list(w, "tasks", it->tasks, it->ntasks);
+        S_item_list(w, "supports", it->supports, it->nsupports);
+        S_item_list(w, "supported_by", it->supported_by, it->nsupported_by);
+    } else {
+        S_item_list(w, "goals", it->goals, it->ngoals);
+        json_kv_str(w, "due", it->due);
+        S_body_ids(w, "lead", it->leads, it->nleads);
+        S_body_ids(w, "partners", it->partners, it->npartners);
+    }
+    json_key(w, "indicators");
+    json_array_begin(w);
+    json_array_end(w);
+    json_object_end(w);
+}
+
+static void S_body(json_writer *w, const site *s, const body *b) {
+    char url[256];
+    snprintf(url, sizeof url, "bodies/%s/", b->id);
+    json_object_begin(w);
+    json_kv_str(w, "id", b->id);
+    json_kv_str(w, "name", b->name);
+    json_kv_str(w, "url", url);
+    S_strlist(w, "aliases", b->aliases, b->naliases);
+    json_kv_str(w, "parent", b->parent ? b->parent->id : NULL);
+    json_kv_str(w, "kind", b->kind);
+    json_kv_str(w, "website", b->url);
+    json_key(w, "declared");
+    json_bool(w, b->declared);
+    /* the items it leads and joins, across plans */
+    json_key(w, "lead");
+    json_array_begin(w);
+    for (size_t i = 0; i < s->nplans; i++)
+        for (size_t k = 0; k < s->plans[i]->nitems; k++) {
+            const item *it = s->plans[i]->items[k];
+            for (size_t m = 0; m < it->nleads; m++)
+                if (it->leads[m] == b) S_item_key(w, it);
+        }
+    json_array_end(w);
+    json_key(w, "partners");
+    json_array_begin(w);
+    for (size_t i = 0; i < s->nplans; i++)
+        for (size_t k = 0; k < s->plans[i]->nitems; k++) {
+            const item *it = s->plans[i]->items[k];
+            for (size_t m = 0; m < it->npartners; m++)
+                if (it->partners[m] == b) S_item_key(w, it);
+        }
+    json_array_end(w);
+    json_object_end(w);
+}
+
 static int S_site_json(const site *s, output *o, diag *d) {
     strbuf out = STRBUF_INIT;
     json_writer w;
@@ -53,8 +149,25 @@ static int S_site_json(const site *s, output *o, diag *d) {
         json_kv_str(&w, "status", plan_status_name(p->status));
         S_strlist(&w, "parents", p->parents, p->nparents);
         S_strlist(&w, "aliases", p->aliases, p->naliases);
+        S_item_ids(&w, "goals", p, ROLE_GOAL);
+        S_item_ids(&w, "tasks", p, ROLE_TASK);
+        S_item_ids(&w, "measures", p, ROLE_MEASURE);
         json_object_end(&w);
     }
+    json_array_end(&w);
+
+    for (int role = ROLE_GOAL; role <= ROLE_MEASURE; role++) {
+        json_key(&w, role == ROLE_GOAL ? "goals" : role == ROLE_TASK ? "tasks" : "measures");
+        json_array_begin(&w);
+        for (size_t i = 0; i < s->nplans; i++)
+            for (size_t k = 0; k < s->plans[i]->nitems; k++)
+                if ((int)s->plans[i]->items[k]->role == role) S_item(&w, s->plans[i]->items[k]);
+        json_array_end(&w);
+    }
+
+    json_key(&w, "bodies");
+    json_array_begin(&w);
+    for (size_t i = 0; i < s->bodies.n; i++) S_body(&w, s, s->bodies.items[i]);
     json_array_end(&w);
 
     json_key(&w, "pages");

@@ -4,12 +4,14 @@
 
 #include <lauxlib.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <lua.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "template.h"
 #include "progress.h"
+#include "strmap.h"
 #include "text.h"
 #include "workers.h"
 
@@ -74,10 +76,175 @@ const char *render_root_prefix(arena *a, const char *url_dir) {
     return s;
 }
 
-/* ---- the shared data: built once per engine ------------------------------ */
+/* ---- the index the pages share: built once, read by every worker --------- */
+
+typedef struct body_work {
+    const item **leads, **partners;   /* what the body leads / joins */
+    size_t nleads, npartners, clead, cpartner;
+} body_work;
+
+typedef struct site_index {
+    strmap titles;       /* plan titles and aliases, page titles -> url */
+    strmap body_index;   /* body id -> body_work */
+    yvalue *i18n;
+} site_index;
+
+static void S_work_add(arena *a, body_work *w, const item *it, int lead) {
+    if (lead) {
+        w->leads = arena_grow(a, w->leads, sizeof *w->leads, &w->clead, w->nleads + 1);
+        w->leads[w->nleads++] = it;
+    } else {
+        w->partners = arena_grow(a, w->partners, sizeof *w->partners, &w->cpartner, w->npartners + 1);
+        w->partners[w->npartners++] = it;
+    }
+}
+
+static void S_build_index(arena *a, const site *s, site_index *ix) {
+    strmap_init(&ix->titles, a);
+    strmap_init(&ix->body_index, a);
+    for (size_t i = 0; i < s->npages; i++)
+        strmap_put(&ix->titles, s->pages[i]->doc.title, arena_printf(a, "pages/%s/", s->pages[i]->doc.id));
+    for (size_t i = 0; i < s->nplans; i++) {
+        const plan *p = s->plans[i];
+        char *url = arena_printf(a, "plans/%s/", p->doc.id);
+        for (size_t k = 0; k < p->naliases; k++) strmap_put(&ix->titles, p->aliases[k], url);
+        strmap_put(&ix->titles, p->doc.title, url);
+    }
+    for (size_t i = 0; i < s->bodies.n; i++)
+        strmap_put(&ix->body_index, s->bodies.items[i]->id, arena_alloc(a, sizeof(body_work)));
+    for (size_t i = 0; i < s->nplans; i++) {
+        const plan *p = s->plans[i];
+        for (size_t k = 0; k < p->nitems; k++) {
+            const item *it = p->items[k];
+            for (size_t b = 0; b < it->nleads; b++)
+                S_work_add(a, strmap_get(&ix->body_index, it->leads[b]->id), it, 1);
+            for (size_t b = 0; b < it->npartners; b++)
+                S_work_add(a, strmap_get(&ix->body_index, it->partners[b]->id), it, 0);
+        }
+    }
+}
+
+/* ---- HTML from the model, placed on a page -------------------------------- */
+
+/* Copies HTML made by markdown.c for a page whose root is `root`: the
+ * plan model's links ("pp:" = the site root) become relative, and titles in
+ * book-title marks 《...》 that name a plan or page become links (except to
+ * the page itself, `self`). */
+static void S_place_html(strbuf *out, const char *h, size_t n, const char *root,
+                         const site_index *ix, const char *self) {
+    size_t i = 0, start = 0;
+    int in_a = 0, in_tag = 0;
+    while (i < n) {
+        char c = h[i];
+        if (c == '<') {
+            in_tag = 1;
+            if (i + 2 < n && h[i + 1] == 'a' && (h[i + 2] == ' ' || h[i + 2] == '>')) in_a = 1;
+            else if (i + 3 < n && h[i + 1] == '/' && h[i + 2] == 'a' && h[i + 3] == '>') in_a = 0;
+            i++;
+            continue;
+        }
+        if (in_tag) {
+            if (c == '>') in_tag = 0;
+            else if (c == 'h' && i + 9 <= n && memcmp(h + i, "href=\"pp:", 9) == 0) {
+                sb_append(out, h + start, i + 6 - start);
+                sb_puts(out, root);
+                i += 9;
+                start = i;
+                continue;
+            }
+            i++;
+            continue;
+        }
+        /* 《 = E3 80 8A, 》 = E3 80 8B */
+        if (!in_a && (unsigned char)c == 0xE3 && i + 2 < n && (unsigned char)h[i + 1] == 0x80 &&
+            (unsigned char)h[i + 2] == 0x8A) {
+            size_t t0 = i + 3, j = t0;
+            while (j + 2 < n && h[j] != '<' &&
+                   !((unsigned char)h[j] == 0xE3 && (unsigned char)h[j + 1] == 0x80 &&
+                     ((unsigned char)h[j + 2] == 0x8B || (unsigned char)h[j + 2] == 0x8A)))
+                j++;
+            if (j + 2 < n && (unsigned char)h[j] == 0xE3 && (unsigned char)h[j + 2] == 0x8B &&
+                j - t0 < 512) {
+                char title[512];
+                memcpy(title, h + t0, j - t0);
+                title[j - t0] = '\0';
+                const char *url = strmap_get(&ix->titles, title);
+                if (url && !(self && strcmp(url, self) == 0)) {
+                    sb_append(out, h + start, t0 - start);
+                    sb_printf(out, "<a class=\"cite-link\" href=\"%s%s\">", root, url);
+                    sb_append(out, h + t0, j - t0);
+                    sb_puts(out, "</a>");
+                    start = j;
+                }
+                i = j;
+                continue;
+            }
+        }
+        i++;
+    }
+    sb_append(out, h + start, n - start);
+}
+
+static void S_push_html(lua_State *L, const char *h, size_t n, const char *root,
+                        const site_index *ix, const char *self) {
+    strbuf b = STRBUF_INIT;
+    S_place_html(&b, h ? h : "", h ? n : 0, root, ix, self);
+    lua_pushlstring(L, sb_str(&b), b.len);
+    sb_free(&b);
+}
+
+/* ---- tables for templates ----------------------------------------------- */
+
+static const char *const role_dirs[] = {"goals", "tasks", "measures"};
+
+static void S_push_body_ref(lua_State *L, const body *b) {
+    lua_createtable(L, 0, 4);
+    S_set_str(L, "id", b->id);
+    S_set_str(L, "name", b->name);
+    lua_pushfstring(L, "bodies/%s/", b->id);
+    lua_setfield(L, -2, "url");
+    S_set_bool(L, "declared", b->declared);
+}
+
+static void S_push_bodies(lua_State *L, body *const *list, size_t n) {
+    lua_createtable(L, (int)n, 0);
+    for (size_t i = 0; i < n; i++) {
+        S_push_body_ref(L, list[i]);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+}
+
+/* A short form of an item, for lists and links. */
+static void S_push_item_ref(lua_State *L, const item *it) {
+    lua_createtable(L, 0, 10);
+    S_set_str(L, "id", it->id);
+    S_set_str(L, "role", item_role_name(it->role));
+    S_set_str(L, "title", it->title);
+    S_set_str(L, "number", it->number);
+    S_set_str(L, "due", it->due);
+    S_set_str(L, "plan_id", it->plan->doc.id);
+    S_set_str(L, "plan_title", it->plan->doc.title);
+    lua_pushfstring(L, "plans/%s/%s/%s/", it->plan->doc.id, role_dirs[it->role], it->id);
+    lua_setfield(L, -2, "url");
+    lua_pushfstring(L, "plans/%s/#%s", it->plan->doc.id,
+                    it->plan->doc.md.blocks[it->block].anchor);
+    lua_setfield(L, -2, "text_url");
+    S_push_bodies(L, (body *const *)it->leads, it->nleads);
+    lua_setfield(L, -2, "leads");
+    S_push_bodies(L, (body *const *)it->partners, it->npartners);
+    lua_setfield(L, -2, "partners");
+}
+
+static void S_push_items(lua_State *L, item *const *list, size_t n) {
+    lua_createtable(L, (int)n, 0);
+    for (size_t i = 0; i < n; i++) {
+        S_push_item_ref(L, list[i]);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+}
 
 static void S_push_plan_summary(lua_State *L, const plan *p) {
-    lua_createtable(L, 0, 12);
+    lua_createtable(L, 0, 16);
     S_set_str(L, "id", p->doc.id);
     S_set_str(L, "title", p->doc.title);
     lua_pushfstring(L, "plans/%s/", p->doc.id);
@@ -92,9 +259,66 @@ static void S_push_plan_summary(lua_State *L, const plan *p) {
     lua_setfield(L, -2, "parents");
     S_push_strlist(L, p->aliases, p->naliases);
     lua_setfield(L, -2, "aliases");
+    size_t counts[3] = {0, 0, 0};
+    for (size_t i = 0; i < p->nitems; i++) counts[p->items[i]->role]++;
+    S_set_int(L, "ngoals", (long long)counts[ROLE_GOAL]);
+    S_set_int(L, "ntasks", (long long)counts[ROLE_TASK]);
+    S_set_int(L, "nmeasures", (long long)counts[ROLE_MEASURE]);
+    lua_pushfstring(L, "plans/%s/matrix/", p->doc.id);
+    lua_setfield(L, -2, "matrix_url");
 }
 
-static void S_set_globals(tpl_engine *e, const site *s, const theme *t, const char *generator) {
+/* The full plan: summary, text, contents, its goals and tasks. */
+static void S_push_plan_full(lua_State *L, const plan *p, const char *root, const site_index *ix,
+                             const site *s) {
+    S_push_plan_summary(L, p);
+    S_set_str(L, "path", p->doc.path);
+    char *self = NULL;
+    size_t n = strlen(p->doc.id) + 8;
+    self = malloc(n);
+    if (self) snprintf(self, n, "plans/%s/", p->doc.id);
+    S_push_html(L, p->doc.md.html, p->doc.md.html_len, root, ix, self);
+    free(self);
+    lua_setfield(L, -2, "html");
+    lua_createtable(L, (int)p->doc.md.nblocks, 0);
+    lua_Integer k = 1;
+    for (size_t i = 0; i < p->doc.md.nblocks; i++) {
+        const md_block *b = &p->doc.md.blocks[i];
+        if (b->kind != MD_HEADING) continue;
+        lua_createtable(L, 0, 4);
+        S_set_int(L, "level", b->level);
+        S_set_str(L, "anchor", b->anchor);
+        S_set_str(L, "text", b->text);
+        lua_rawseti(L, -2, k++);
+    }
+    lua_setfield(L, -2, "toc");
+    S_push_yaml(L, p->doc.front);
+    lua_setfield(L, -2, "front");
+    for (int r = ROLE_GOAL; r <= ROLE_MEASURE; r++) {
+        lua_newtable(L);
+        lua_Integer m = 1;
+        for (size_t i = 0; i < p->nitems; i++) {
+            if ((int)p->items[i]->role != r) continue;
+            S_push_item_ref(L, p->items[i]);
+            S_set_str(L, "anchor", p->doc.md.blocks[p->items[i]->block].anchor);
+            S_set_int(L, "depth", 0);
+            int depth = 0;
+            for (const item *q = p->items[i]->parent; q; q = q->parent) depth++;
+            S_set_int(L, "depth", depth);
+            lua_rawseti(L, -2, m++);
+        }
+        lua_setfield(L, -2, role_dirs[r]);
+    }
+    if (p->issuer) {
+        const body *b = bodies_get(&s->bodies, p->issuer);
+        if (b) {
+            S_push_body_ref(L, b);
+            lua_setfield(L, -2, "issuer_body");
+        }
+    }
+}
+
+static void S_set_globals(tpl_engine *e, const site *s, const site_index *ix, const char *generator) {
     lua_State *L = tpl_engine_lua(e);
 
     lua_createtable(L, 0, 8);
@@ -134,32 +358,45 @@ static void S_set_globals(tpl_engine *e, const site *s, const theme *t, const ch
     }
     tpl_set_global(e, "pages");
 
-    /* Interface strings: i18n/LANG.yaml of the theme, already parsed. */
-    char rel[64];
-    snprintf(rel, sizeof rel, "i18n/%s.yaml", s->cfg.language);
-    const theme_file *tf = theme_find(t, rel);
+    lua_createtable(L, (int)s->bodies.n, 0);
+    for (size_t i = 0; i < s->bodies.n; i++) {
+        const body *b = s->bodies.items[i];
+        const body_work *w = strmap_get(&ix->body_index, b->id);
+        S_push_body_ref(L, b);
+        S_set_int(L, "nleads", w ? (long long)w->nleads : 0);
+        S_set_int(L, "npartners", w ? (long long)w->npartners : 0);
+        S_set_int(L, "depth", b->depth);
+        S_set_str(L, "kind", b->kind);
+        S_set_str(L, "parent", b->parent ? b->parent->id : NULL);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    tpl_set_global(e, "bodies");
+
+    /* Interface strings: i18n/LANG.yaml of the theme. */
     lua_newtable(L);
-    if (tf) {
-        arena *a = arena_new();
-        diag *quiet = diag_new(0);
-        yvalue *v = NULL;
-        if (yaml_parse_doc(a, quiet, tf->shown, 1, tf->data, tf->len, &v) == 0 && v &&
-            v->kind == YAML_V_MAP) {
-            for (size_t i = 0; i < v->n; i++) {
-                if (v->items[i]->kind != YAML_V_SCALAR) continue;
-                lua_pushlstring(L, v->items[i]->str, v->items[i]->len);
-                lua_setfield(L, -2, v->keys[i]->str);
-            }
-        }
-        diag_free(quiet);
-        arena_free(a);
+    const yvalue *v = ix->i18n;
+    for (size_t i = 0; v && v->kind == YAML_V_MAP && i < v->n; i++) {
+        if (v->items[i]->kind != YAML_V_SCALAR) continue;
+        lua_pushlstring(L, v->items[i]->str, v->items[i]->len);
+        lua_setfield(L, -2, v->keys[i]->str);
     }
     tpl_set_global(e, "t");
 }
 
 /* ---- pages --------------------------------------------------------------- */
 
-typedef enum { PAGE_INDEX, PAGE_PLAN, PAGE_FREE, PAGE_NOT_FOUND } page_kind;
+typedef enum {
+    PAGE_INDEX, PAGE_PLAN, PAGE_FREE, PAGE_NOT_FOUND, PAGE_ITEM, PAGE_MATRIX, PAGE_BODY,
+    PAGE_BODIES, PAGE_COUNT
+} page_kind;
+
+static const char *const template_of[PAGE_COUNT] = {
+    "index.html", "plan.html", "page.html", "404.html", "task.html", "matrix.html", "body.html",
+    "bodies.html",
+};
+static const char *const kind_name[PAGE_COUNT] = {
+    "index", "plan", "page", "404", "item", "matrix", "body", "bodies",
+};
 
 typedef struct page_job {
     page_kind kind;
@@ -169,7 +406,7 @@ typedef struct page_job {
 
 typedef struct render_ctx {
     const site *s;
-    const theme *t;
+    const site_index *ix;
     output *o;
     diag *d;
     tpl_engine **engines;
@@ -178,34 +415,144 @@ typedef struct render_ctx {
     atomic_int failed;
 } render_ctx;
 
-static void S_push_toc(lua_State *L, const md_doc *md) {
-    lua_createtable(L, (int)md->nblocks, 0);
-    lua_Integer k = 1;
-    for (size_t i = 0; i < md->nblocks; i++) {
-        const md_block *b = &md->blocks[i];
-        if (b->kind != MD_HEADING) continue;
-        lua_createtable(L, 0, 3);
-        S_set_int(L, "level", b->level);
-        S_set_str(L, "anchor", b->anchor);
-        S_set_str(L, "text", b->text);
-        lua_rawseti(L, -2, k++);
-    }
-}
-
-static void S_push_document(lua_State *L, const document *doc) {
-    S_set_str(L, "id", doc->id);
-    S_set_str(L, "title", doc->title);
-    S_set_str(L, "path", doc->path);
-    lua_pushlstring(L, doc->md.html ? doc->md.html : "", doc->md.html_len);
+/* The section of a plan's HTML that an item heads. */
+static void S_push_item_full(lua_State *L, const item *it, const char *root, const site_index *ix) {
+    S_push_item_ref(L, it);
+    const md_block *b = &it->plan->doc.md.blocks[it->block];
+    const md_doc *md = &it->plan->doc.md;
+    size_t lo = b->html_off, hi = b->html_end ? b->html_end : md->html_len;
+    if (lo > md->html_len) lo = md->html_len;
+    if (hi > md->html_len || hi < lo) hi = md->html_len;
+    S_push_html(L, md->html + lo, hi - lo, root, ix, NULL);
     lua_setfield(L, -2, "html");
-    S_push_toc(L, &doc->md);
-    lua_setfield(L, -2, "toc");
-    S_push_yaml(L, doc->front);
-    lua_setfield(L, -2, "front");
+    S_push_plan_summary(L, it->plan);
+    lua_setfield(L, -2, "plan");
+    S_push_items(L, it->goals, it->ngoals);
+    lua_setfield(L, -2, "goals");
+    S_push_items(L, it->tasks, it->ntasks);
+    lua_setfield(L, -2, "tasks");
+    S_push_items(L, it->supports, it->nsupports);
+    lua_setfield(L, -2, "supports");
+    S_push_items(L, it->supported_by, it->nsupported_by);
+    lua_setfield(L, -2, "supported_by");
+    S_push_items(L, it->children, it->nchildren);
+    lua_setfield(L, -2, "children");
+    if (it->parent) {
+        S_push_item_ref(L, it->parent);
+        lua_setfield(L, -2, "parent");
+    }
+    /* the bodies involved: leads and partners of the item and of the tasks
+     * serving it (goals) or of its sub-tasks */
+    lua_newtable(L);
+    lua_setfield(L, -2, "indicators");
 }
 
-static const char *const template_of[] = {"index.html", "plan.html", "page.html", "404.html"};
-static const char *const kind_name[] = {"index", "plan", "page", "404"};
+/* Items a body leads or joins, grouped by plan (plans in id order). */
+static void S_push_by_plan(lua_State *L, const item *const *list, size_t n) {
+    lua_newtable(L);
+    lua_Integer k = 0;
+    const plan *cur = NULL;
+    lua_Integer m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (list[i]->plan != cur) {
+            if (cur) lua_pop(L, 2); /* items, group */
+            cur = list[i]->plan;
+            lua_createtable(L, 0, 2);
+            S_push_plan_summary(L, cur);
+            lua_setfield(L, -2, "plan");
+            lua_pushvalue(L, -1);
+            lua_rawseti(L, -3, ++k);
+            lua_newtable(L);
+            lua_pushvalue(L, -1);
+            lua_setfield(L, -3, "items");
+            m = 0;
+        }
+        S_push_item_ref(L, list[i]);
+        lua_rawseti(L, -2, ++m);
+    }
+    if (cur) lua_pop(L, 2);
+}
+
+static void S_push_body_full(lua_State *L, const body *b, const site_index *ix) {
+    S_push_body_ref(L, b);
+    S_push_strlist(L, b->aliases, b->naliases);
+    lua_setfield(L, -2, "aliases");
+    S_set_str(L, "kind", b->kind);
+    S_set_str(L, "website", b->url);
+    if (b->parent) {
+        S_push_body_ref(L, b->parent);
+        lua_setfield(L, -2, "parent");
+    }
+    S_push_bodies(L, (body *const *)b->children, b->nchildren);
+    lua_setfield(L, -2, "children");
+    const body_work *w = strmap_get(&ix->body_index, b->id);
+    S_push_by_plan(L, w ? w->leads : NULL, w ? w->nleads : 0);
+    lua_setfield(L, -2, "leads");
+    S_push_by_plan(L, w ? w->partners : NULL, w ? w->npartners : 0);
+    lua_setfield(L, -2, "partners");
+    S_set_int(L, "nleads", w ? (long long)w->nleads : 0);
+    S_set_int(L, "npartners", w ? (long long)w->npartners : 0);
+}
+
+/* The division of work: rows are the plan's tasks and measures, columns
+ * the bodies named, cells "lead", "partner" or false. */
+static void S_push_matrix(lua_State *L, const plan *p) {
+    const body *cols[512];
+    size_t ncols = 0;
+    for (size_t i = 0; i < p->nitems; i++) {
+        const item *it = p->items[i];
+        for (int pass = 0; pass < 2; pass++) {
+            body *const *list = pass ? it->partners : it->leads;
+            size_t n = pass ? it->npartners : it->nleads;
+            for (size_t k = 0; k < n; k++) {
+                size_t c = 0;
+                while (c < ncols && cols[c] != list[k]) c++;
+                if (c == ncols && ncols < sizeof cols / sizeof *cols) cols[ncols++] = list[k];
+            }
+        }
+    }
+    lua_createtable(L, 0, 2);
+    lua_createtable(L, (int)ncols, 0);
+    for (size_t c = 0; c < ncols; c++) {
+        S_push_body_ref(L, cols[c]);
+        lua_rawseti(L, -2, (lua_Integer)c + 1);
+    }
+    lua_setfield(L, -2, "bodies");
+    lua_newtable(L);
+    lua_Integer r = 0;
+    for (size_t i = 0; i < p->nitems; i++) {
+        const item *it = p->items[i];
+        if (it->role == ROLE_GOAL) continue;
+        S_push_item_ref(L, it);
+        int depth = 0;
+        for (const item *q = it->parent; q; q = q->parent) depth++;
+        S_set_int(L, "depth", depth);
+        lua_createtable(L, (int)ncols, 0);
+        for (size_t c = 0; c < ncols; c++) {
+            const char *cell = NULL;
+            for (size_t k = 0; k < it->nleads && !cell; k++)
+                if (it->leads[k] == cols[c]) cell = "lead";
+            for (size_t k = 0; k < it->npartners && !cell; k++)
+                if (it->partners[k] == cols[c]) cell = "partner";
+            if (cell) lua_pushstring(L, cell);
+            else lua_pushboolean(L, 0);
+            lua_rawseti(L, -2, (lua_Integer)c + 1);
+        }
+        lua_setfield(L, -2, "cells");
+        lua_rawseti(L, -2, ++r);
+    }
+    lua_setfield(L, -2, "rows");
+}
+
+static const char *S_template_for(tpl_engine *e, const page_job *j) {
+    if (j->kind == PAGE_ITEM) {
+        const item *it = j->obj;
+        if (it->role == ROLE_GOAL) return "goal.html";
+        if (it->role == ROLE_MEASURE && tpl_has(e, "measure.html")) return "measure.html";
+        return "task.html";
+    }
+    return template_of[j->kind];
+}
 
 static void S_render_one(void *vctx, size_t i, int worker) {
     render_ctx *ctx = vctx;
@@ -216,33 +563,78 @@ static void S_render_one(void *vctx, size_t i, int worker) {
     strbuf content = STRBUF_INIT, html = STRBUF_INIT;
     const char *root = render_root_prefix(a, j->url_dir);
 
-    /* The page's own data: `page` and, by kind, `plan` or `doc`. */
+    /* The page's own data: `page` and, by kind, `plan`, `item`, `body`, `doc`. */
     lua_createtable(L, 0, 6);
     lua_createtable(L, 0, 6);
     S_set_str(L, "kind", kind_name[j->kind]);
     S_set_str(L, "url", j->url_dir);
     S_set_str(L, "root", root);
-    if (j->kind == PAGE_PLAN) {
+    switch (j->kind) {
+    case PAGE_PLAN:
+    case PAGE_MATRIX: {
         const plan *p = j->obj;
         S_set_str(L, "title", p->doc.title);
         lua_setfield(L, -2, "page");
-        S_push_plan_summary(L, p);
-        S_push_document(L, &p->doc);
+        S_push_plan_full(L, p, root, ctx->ix, ctx->s);
         lua_setfield(L, -2, "plan");
-    } else if (j->kind == PAGE_FREE) {
+        if (j->kind == PAGE_MATRIX) {
+            S_push_matrix(L, p);
+            lua_setfield(L, -2, "matrix");
+        }
+        break;
+    }
+    case PAGE_FREE: {
         const page *pg = j->obj;
         S_set_str(L, "title", pg->doc.title);
         lua_setfield(L, -2, "page");
         lua_createtable(L, 0, 6);
-        S_push_document(L, &pg->doc);
+        S_set_str(L, "id", pg->doc.id);
+        S_set_str(L, "title", pg->doc.title);
+        S_set_str(L, "path", pg->doc.path);
+        S_push_html(L, pg->doc.md.html, pg->doc.md.html_len, root, ctx->ix, NULL);
+        lua_setfield(L, -2, "html");
+        lua_newtable(L);
+        lua_Integer k = 1;
+        for (size_t b = 0; b < pg->doc.md.nblocks; b++) {
+            const md_block *blk = &pg->doc.md.blocks[b];
+            if (blk->kind != MD_HEADING) continue;
+            lua_createtable(L, 0, 3);
+            S_set_int(L, "level", blk->level);
+            S_set_str(L, "anchor", blk->anchor);
+            S_set_str(L, "text", blk->text);
+            lua_rawseti(L, -2, k++);
+        }
+        lua_setfield(L, -2, "toc");
+        S_push_yaml(L, pg->doc.front);
+        lua_setfield(L, -2, "front");
         lua_setfield(L, -2, "doc");
-    } else {
+        break;
+    }
+    case PAGE_ITEM: {
+        const item *it = j->obj;
+        S_set_str(L, "title", it->title);
+        S_set_str(L, "role", item_role_name(it->role));
         lua_setfield(L, -2, "page");
+        S_push_item_full(L, it, root, ctx->ix);
+        lua_setfield(L, -2, "item");
+        break;
+    }
+    case PAGE_BODY: {
+        const body *b = j->obj;
+        S_set_str(L, "title", b->name);
+        lua_setfield(L, -2, "page");
+        S_push_body_full(L, b, ctx->ix);
+        lua_setfield(L, -2, "body");
+        break;
+    }
+    default:
+        lua_setfield(L, -2, "page");
+        break;
     }
     /* Keep the data for the layout: the content template pops it. */
     lua_pushvalue(L, -1);
     int ref = luaL_ref(L, LUA_REGISTRYINDEX);
-    if (tpl_render(e, template_of[j->kind], &content, ctx->d) < 0) goto fail;
+    if (tpl_render(e, S_template_for(e, j), &content, ctx->d) < 0) goto fail;
     lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
     lua_pushlstring(L, sb_str(&content), content.len);
     lua_setfield(L, -2, "content");
@@ -278,11 +670,30 @@ static int S_compile_templates(tpl_engine *e, const theme *t, diag *d) {
     return rc;
 }
 
+size_t render_page_count(const site *s) {
+    size_t n = 3 + s->nplans * 2 + s->npages + s->bodies.n;
+    for (size_t i = 0; i < s->nplans; i++) n += s->plans[i]->nitems;
+    return n;
+}
+
 int render_site(const site *s, const theme *t, output *o, const render_options *opt, diag *d) {
     int jobs = opt->jobs < 1 ? 1 : opt->jobs;
     int rc = -1;
     arena *a = arena_new();
     tpl_engine **engines = calloc((size_t)jobs, sizeof *engines);
+    site_index ix;
+    memset(&ix, 0, sizeof ix);
+    S_build_index(a, s, &ix);
+
+    /* Interface strings of the site's language. */
+    char rel[64];
+    snprintf(rel, sizeof rel, "i18n/%s.yaml", s->cfg.language);
+    const theme_file *tf = theme_find(t, rel);
+    if (!tf) {
+        diag_error(d, NULL, 0, 0, "theme \"%s\" has no %s", t->name, rel);
+        goto done;
+    }
+    if (yaml_parse_doc(a, d, tf->shown, 1, tf->data, tf->len, &ix.i18n) < 0) goto done;
 
     /* Static files first: they are plain copies. */
     for (size_t i = 0; i < t->n; i++) {
@@ -302,30 +713,42 @@ int render_site(const site *s, const theme *t, output *o, const render_options *
         int crc = S_compile_templates(engines[k], t, dd);
         if (k) diag_free(dd);
         if (crc < 0) goto done;
-        for (size_t m = 0; m < sizeof template_of / sizeof *template_of; m++) {
-            if (!tpl_has(engines[k], template_of[m]) && k == 0)
-                diag_error(d, NULL, 0, 0, "theme \"%s\" has no templates/%s", t->name, template_of[m]);
-        }
-        if (!tpl_has(engines[k], "layout.html")) {
-            if (k == 0) diag_error(d, NULL, 0, 0, "theme \"%s\" has no templates/layout.html", t->name);
+        if (k == 0) {
+            static const char *const required[] = {"layout.html", "index.html", "plan.html",
+                                                   "page.html", "404.html", "goal.html",
+                                                   "task.html", "matrix.html", "body.html",
+                                                   "bodies.html"};
+            for (size_t m = 0; m < sizeof required / sizeof *required; m++)
+                if (!tpl_has(engines[k], required[m]))
+                    diag_error(d, NULL, 0, 0, "theme \"%s\" has no templates/%s", t->name, required[m]);
         }
         if (diag_errors(d)) goto done;
-        S_set_globals(engines[k], s, t, opt->generator);
+        S_set_globals(engines[k], s, &ix, opt->generator);
     }
 
-    size_t n = 2 + s->nplans + s->npages;
+    size_t n = render_page_count(s), k = 0;
     page_job *pj = arena_alloc(a, n * sizeof *pj);
-    size_t k = 0;
     pj[k++] = (page_job){PAGE_INDEX, NULL, ""};
     pj[k++] = (page_job){PAGE_NOT_FOUND, NULL, ""};
-    for (size_t i = 0; i < s->nplans; i++)
-        pj[k++] = (page_job){PAGE_PLAN, s->plans[i], arena_printf(a, "plans/%s/", s->plans[i]->doc.id)};
+    pj[k++] = (page_job){PAGE_BODIES, NULL, "bodies/"};
+    for (size_t i = 0; i < s->nplans; i++) {
+        const plan *p = s->plans[i];
+        pj[k++] = (page_job){PAGE_PLAN, p, arena_printf(a, "plans/%s/", p->doc.id)};
+        pj[k++] = (page_job){PAGE_MATRIX, p, arena_printf(a, "plans/%s/matrix/", p->doc.id)};
+        for (size_t m = 0; m < p->nitems; m++)
+            pj[k++] = (page_job){PAGE_ITEM, p->items[m],
+                                 arena_printf(a, "plans/%s/%s/%s/", p->doc.id,
+                                              role_dirs[p->items[m]->role], p->items[m]->id)};
+    }
     for (size_t i = 0; i < s->npages; i++)
         pj[k++] = (page_job){PAGE_FREE, s->pages[i], arena_printf(a, "pages/%s/", s->pages[i]->doc.id)};
+    for (size_t i = 0; i < s->bodies.n; i++)
+        pj[k++] = (page_job){PAGE_BODY, s->bodies.items[i],
+                             arena_printf(a, "bodies/%s/", s->bodies.items[i]->id)};
 
-    render_ctx ctx = {s, t, o, d, engines, pj, opt, 0};
+    render_ctx ctx = {s, &ix, o, d, engines, pj, opt, 0};
     atomic_init(&ctx.failed, 0);
-    workers_run(jobs, n, S_render_one, &ctx);
+    workers_run(jobs, k, S_render_one, &ctx);
     rc = atomic_load(&ctx.failed) ? -1 : 0;
 done:
     for (int m = 0; m < jobs; m++)

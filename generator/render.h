@@ -20,6 +20,9 @@ typedef struct render_options {
  * after diagnostics (a template error stops the build). */
 int render_site(const site *s, const theme *t, output *o, const render_options *opt, diag *d);
 
+/* How many pages render_site writes (for progress). */
+size_t render_page_count(const site *s);
+
 /* The path from a page at `url_dir` ("plans/x/") back to the site root
  * ("../../"); "" for the root itself. */
 const char *render_root_prefix(arena *a, const char *url_dir);
