@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "build.h"
+#include "serve.h"
 #include "text.h"
 
 static const char usage_text[] =
@@ -16,6 +17,7 @@ static const char usage_text[] =
     "commands:\n"
     "  build   build the site from a Git revision into the output folder\n"
     "  check   validate the content; write nothing\n"
+    "  serve   preview the site on 127.0.0.1, rebuilt when the source changes\n"
     "  new     scaffold a file: planpress new plan|indicator|body ID\n"
     "  help    help on a command: planpress help build\n"
     "\n"
@@ -46,6 +48,21 @@ static const char check_help[] =
     "Reads and validates the content exactly as `build` would, reports every\n"
     "diagnostic, and writes nothing. Exit status as for build.\n";
 
+static const char serve_help[] =
+    "usage: planpress serve [--port N] [the input options of build]\n"
+    "\n"
+    "Builds the site into a private temporary folder and serves it on 127.0.0.1\n"
+    "only (never on other addresses), until Ctrl-C. Before answering a request\n"
+    "for a page, rebuilds when the source changed: with --worktree, when a file\n"
+    "of the working tree changed (checked at most once a second); otherwise when\n"
+    "--ref names another commit. While the content has errors, every page shows\n"
+    "them (status 500); the last good build is kept for other files.\n"
+    "\n"
+    "  --port N         the port, 1 to 65535; 0 picks a free one (default 8080)\n"
+    "\n"
+    "exit status: 0 after Ctrl-C, 2 usage errors, 3 the port cannot be bound or the\n"
+    "first build fails for a reason other than content errors\n";
+
 static const char new_help[] =
     "usage: planpress new plan|indicator|body ID [--repo DIR] [--content PATH]\n"
     "\n"
@@ -69,13 +86,17 @@ static int S_help(const char *cmd) {
     else if (strcmp(cmd, "build") == 0) fputs(build_help, stdout);
     else if (strcmp(cmd, "check") == 0) fputs(check_help, stdout);
     else if (strcmp(cmd, "new") == 0) fputs(new_help, stdout);
+    else if (strcmp(cmd, "serve") == 0) fputs(serve_help, stdout);
     else if (strcmp(cmd, "help") == 0) fputs(usage_text, stdout);
     else return S_usage_error("no such command: %s", cmd);
     return EXIT_OK;
 }
 
 enum { OPT_REPO = 256, OPT_REF, OPT_CONTENT, OPT_OUT, OPT_BASE_URL, OPT_WORKTREE, OPT_AS_OF,
-       OPT_JOBS, OPT_NO_HISTORY, OPT_STRICT, OPT_QUIET, OPT_HELP };
+       OPT_JOBS, OPT_NO_HISTORY, OPT_STRICT, OPT_QUIET, OPT_HELP, OPT_PORT };
+
+/* serve's --port (only that command takes it). */
+static int serve_port = 8080;
 
 static const struct option long_opts[] = {
     {"repo", required_argument, NULL, OPT_REPO},
@@ -90,6 +111,7 @@ static const struct option long_opts[] = {
     {"strict", no_argument, NULL, OPT_STRICT},
     {"quiet", no_argument, NULL, OPT_QUIET},
     {"help", no_argument, NULL, OPT_HELP},
+    {"port", required_argument, NULL, OPT_PORT},
     {NULL, 0, NULL, 0},
 };
 
@@ -136,6 +158,16 @@ static int S_parse(int argc, char **argv, const char *cmd, build_options *o, cha
         case OPT_STRICT: o->strict = 1; break;
         case OPT_QUIET: o->quiet = 1; break;
         case OPT_HELP: return S_help(cmd);
+        case OPT_PORT: {
+            if (strcmp(cmd, "serve") != 0) return S_usage_error("unknown option: --port%s", "");
+            char *end;
+            errno = 0;
+            long n = strtol(optarg, &end, 10);
+            if (errno || end == optarg || *end || n < 0 || n > 65535)
+                return S_usage_error("--port wants a number from 0 to 65535, not \"%s\"", optarg);
+            serve_port = (int)n;
+            break;
+        }
         case ':': return S_usage_error("option %s needs a value", argv[optind - 1]);
         default: return S_usage_error("unknown option: %s", argv[optind - 1]);
         }
@@ -256,14 +288,16 @@ int main(int argc, char **argv) {
     char *pos[2];
     int npos = 0;
     int is_build = strcmp(cmd, "build") == 0, is_check = strcmp(cmd, "check") == 0,
-        is_new = strcmp(cmd, "new") == 0;
-    if (!is_build && !is_check && !is_new) return S_usage_error("no such command: %s", cmd);
+        is_new = strcmp(cmd, "new") == 0, is_serve = strcmp(cmd, "serve") == 0;
+    if (!is_build && !is_check && !is_new && !is_serve)
+        return S_usage_error("no such command: %s", cmd);
     int rc = S_parse(argc - 1, argv + 1, cmd, &o, pos, is_new ? 2 : 0, &npos);
     if (rc >= 0) return rc;
     if (is_new) {
         if (npos != 2) return S_usage_error("usage: planpress new plan|indicator|body ID%s", "");
         return S_new(&o, pos[0], pos[1]);
     }
+    if (is_serve) return serve_run(&o, serve_port);
     o.check_only = is_check;
     return build_run(&o);
 }
