@@ -98,7 +98,7 @@ static const char *const level_names[] = {"note", "warning", "error"};
 
 void diag_flush(diag *d, FILE *out) {
     pthread_mutex_lock(&d->lock);
-    qsort(d->msgs, d->n, sizeof *d->msgs, S_cmp);
+    if (d->n) qsort(d->msgs, d->n, sizeof *d->msgs, S_cmp);
     for (size_t i = 0; i < d->n; i++) {
         message *m = &d->msgs[i];
         const char *lv = level_names[m->level];

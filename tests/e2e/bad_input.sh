@@ -152,9 +152,8 @@ t_deeply_nested_list() {
     published
     python3 -c '
 import sys
-out = ["---", "title: deep", "---", ""]
-for i in range(10000):
-    out.append("  " * i + "- x")
+# 10,000 nested list levels: "- - - ... x" opens a list in a list on one line
+out = ["---", "title: deep", "---", "", "- " * 10000 + "x"]
 open("r/content/plans/deep.md", "w").write("\n".join(out) + "\n")'
     commit_at r "2020-02-02T10:00:00+08:00" "deep"
     PP_TIMEOUT=60 pp build --repo r --out public --quiet
