@@ -26,7 +26,9 @@
 
 typedef struct tpl_engine tpl_engine;
 
-/* One engine per thread: it owns a sandbox (one Lua state). */
+/* One engine per thread: it owns a sandbox (one Lua state). `limits` may be
+ * NULL; a page's output may not exceed limits->memory_bytes either. Returns
+ * NULL when out of memory; tpl_engine_free frees everything it holds. */
 tpl_engine *tpl_engine_new(const sandbox_limits *limits);
 void tpl_engine_free(tpl_engine *e);
 lua_State *tpl_engine_lua(tpl_engine *e);
@@ -44,8 +46,10 @@ int tpl_has(tpl_engine *e, const char *name);
 void tpl_set_global(tpl_engine *e, const char *name);
 
 /* Renders template `name` with the table on top of the Lua stack (popped)
- * as its variables; appends the output to `out`. Returns 0, or -1 after
- * reporting a diagnostic that names the template file and line. */
+ * as its variables; appends the output to `out` (the caller's). Returns 0, or
+ * -1 after reporting a diagnostic that names the template file and line; on
+ * error `out` is left as it was. Each call runs under one instruction budget
+ * (includes count toward it). */
 int tpl_render(tpl_engine *e, const char *name, strbuf *out, diag *d);
 
 #endif
