@@ -281,8 +281,9 @@ static void S_load_one(void *vctx, size_t i, int worker) {
         if (content_plan_fields(j->a, ctx->d, path, j->stem, doc->front, j->plan) < 0) goto done;
         roles_link *links = NULL;
         size_t nlinks = 0;
-        if (roles_extract(j->a, ctx->d, &ctx->s->bodies, j->plan, ctx->check, &links, &nlinks) < 0)
-            goto done;
+        /* Its errors are reported and fail the build; the plan stays in the
+         * model so that checks across plans still run. */
+        roles_extract(j->a, ctx->d, &ctx->s->bodies, j->plan, ctx->check, &links, &nlinks);
         roles_link_html(j->a, &doc->md, links, nlinks);
     } else {
         int bad = 0;

@@ -874,6 +874,15 @@ static void S_heading(render_ctx *c, cmark_node *h) {
     b->line = S_file_line(c, cmark_node_get_start_line(h));
     b->col = cmark_node_get_start_column(h);
     b->parent = parent;
+    /* The paragraph right after the heading: where plans write who is
+     * responsible for a task. */
+    cmark_node *next = cmark_node_next(h);
+    if (next && cmark_node_get_type(next) == CMARK_NODE_PARAGRAPH) {
+        const char *para = S_plain_text(c, next);
+        b = &c->blocks[idx]; /* S_plain_text does not grow blocks, but be safe */
+        b->para = para;
+        b->para_line = S_file_line(c, cmark_node_get_start_line(next));
+    }
     c->last_heading[level] = idx;
     S_push_tag(c, idx);
 }
@@ -996,11 +1005,12 @@ static int S_assign_anchors(render_ctx *c) {
             diag_error(c->d, c->path, b->attrs->line, b->attrs->col,
                        "duplicate id \"%s\" (first used on line %d)", b->attrs->id,
                        c->blocks[sl->block].attrs->line);
-            c->failed = 1;
-        } else {
-            sl->key = b->attrs->id;
-            sl->block = (int)i;
+            /* Reported (the build fails); go on so that the plan's other
+             * problems are found in the same run. The repeat gets a slug. */
+            continue;
         }
+        sl->key = b->attrs->id;
+        sl->block = (int)i;
         b->anchor = b->attrs->id;
     }
     for (size_t i = 0; i < c->nblocks; i++) {
@@ -1049,10 +1059,17 @@ static int S_copy_html(render_ctx *c, const char *html, md_doc *out) {
     char *o = arena_alloc(c->a, hl + extra + 1), *w = o;
     const char *p = html, *end = html + hl, *q;
     size_t t = 0;
+    /* open <li> elements: the block each belongs to (-1 for plain items) */
+    int li_stack[MD_MAX_NESTING + 8];
+    int li_depth = 0;
     while ((q = memchr(p, '<', (size_t)(end - p))) != NULL) {
         int heading = end - q >= 4 && q[1] == 'h' && q[2] >= '1' && q[2] <= '6' && q[3] == '>';
         int item = end - q >= 4 && q[1] == 'l' && q[2] == 'i' && q[3] == '>';
         if (!heading && !item) {
+            if (end - q >= 5 && memcmp(q, "</li>", 5) == 0 && li_depth > 0) {
+                int bi = li_stack[--li_depth];
+                if (bi >= 0) c->blocks[bi].html_end = (size_t)(w - o) + (size_t)(q - p) + 5;
+            }
             memcpy(w, p, (size_t)(q + 1 - p));
             w += q + 1 - p;
             p = q + 1;
@@ -1063,6 +1080,11 @@ static int S_copy_html(render_ctx *c, const char *html, md_doc *out) {
         if (heading ? (bi < 0 || c->blocks[bi].kind != MD_HEADING)
                     : (bi >= 0 && c->blocks[bi].kind != MD_ITEM))
             return -1;
+        if (bi >= 0) c->blocks[bi].html_off = (size_t)(w - o) + (size_t)(q - p);
+        if (item) {
+            if (li_depth >= (int)(sizeof li_stack / sizeof *li_stack)) return -1;
+            li_stack[li_depth++] = bi;
+        }
         memcpy(w, p, (size_t)(q + 3 - p));
         w += q + 3 - p;
         if (bi >= 0) {
@@ -1082,6 +1104,20 @@ static int S_copy_html(render_ctx *c, const char *html, md_doc *out) {
     *w = '\0';
     out->html = o;
     out->html_len = (size_t)(w - o);
+    /* A heading's section ends where the next heading of the same or a
+     * higher level begins. */
+    int open[7];
+    int nopen = 0;
+    for (size_t i = 0; i < c->nblocks; i++) {
+        md_block *b = &c->blocks[i];
+        if (b->kind != MD_HEADING) continue;
+        while (nopen > 0 && c->blocks[open[nopen - 1]].level >= b->level)
+            c->blocks[open[--nopen]].html_end = b->html_off;
+        if (nopen < 7) open[nopen++] = (int)i;
+    }
+    while (nopen > 0) c->blocks[open[--nopen]].html_end = out->html_len;
+    for (size_t i = 0; i < c->nblocks; i++)
+        if (c->blocks[i].kind == MD_ITEM && !c->blocks[i].html_end) c->blocks[i].html_end = out->html_len;
     return 0;
 }
 

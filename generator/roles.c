@@ -91,6 +91,20 @@ size_t roles_numbering(const char *t, int *value) {
     return 0;
 }
 
+/* A list item's title: its first sentence (to 。 or ；), at most 60
+ * characters, with … when cut. */
+static const char *S_short_title(arena *a, const char *t) {
+    size_t i = 0, chars = 0;
+    while (t[i] && chars < 60) {
+        if (strncmp(t + i, "。", 3) == 0 || strncmp(t + i, "；", 3) == 0) return arena_strndup(a, t, i);
+        unsigned char c = (unsigned char)t[i];
+        i += c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+        chars++;
+    }
+    if (!t[i]) return t;
+    return arena_printf(a, "%.*s…", (int)i, t);
+}
+
 /* ---- attributes ----------------------------------------------------------- */
 
 static const char *S_attr(const md_attrs *at, const char *key) {
@@ -293,6 +307,7 @@ int roles_extract(arena *a, diag *d, const bodies *b, plan *p, int check, roles_
         it->line = blk->line;
         it->col = blk->col;
         it->title = blk->text ? blk->text : "";
+        if (blk->kind == MD_ITEM) it->title = S_short_title(a, it->title);
         int num = 0;
         size_t nl = roles_numbering(it->title, &num);
         if (nl) it->number = arena_strndup(a, it->title, nl);
@@ -327,10 +342,7 @@ int roles_extract(arena *a, diag *d, const bodies *b, plan *p, int check, roles_
                 while (strmap_get(&ids, cand));
                 it->id = cand;
             } else {
-                diag_error(d, path, at->line, at->col, "duplicate id \"%s\" (first at line %d)",
-                           it->id, prev->line);
-                x.failed = 1;
-                continue;
+                continue; /* markdown.c reported the repeated id */
             }
         }
         if (it->generated_id && check)
