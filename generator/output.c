@@ -70,7 +70,14 @@ int output_begin(output **out, const char *dir, diag *d) {
     return 0;
 }
 
+/* The folder this thread made last: pages come in runs that share one. */
+static __thread char S_last_dir[1024];
+
 static int S_mkdirs(char *path, size_t base_len) {
+    char *slash = strrchr(path, '/');
+    size_t dl = slash ? (size_t)(slash - path) : 0;
+    if (dl < sizeof S_last_dir && strncmp(S_last_dir, path, dl) == 0 && S_last_dir[dl] == '\0')
+        return 0;
     /* Make every folder of path after the staging prefix. */
     for (char *p = path + base_len + 1; *p; p++) {
         if (*p != '/') continue;
@@ -78,6 +85,10 @@ static int S_mkdirs(char *path, size_t base_len) {
         int rc = mkdir(path, 0755);
         *p = '/';
         if (rc < 0 && errno != EEXIST) return -1;
+    }
+    if (dl < sizeof S_last_dir) {
+        memcpy(S_last_dir, path, dl);
+        S_last_dir[dl] = '\0';
     }
     return 0;
 }

@@ -294,6 +294,20 @@ static void S_push_plan_full(lua_State *L, const plan *p, const char *root, cons
     lua_setfield(L, -2, "toc");
     S_push_yaml(L, p->doc.front);
     lua_setfield(L, -2, "front");
+    /* parent plans, resolved: {id, title (nil when not in the site), url} */
+    lua_createtable(L, (int)p->nparents, 0);
+    for (size_t i = 0; i < p->nparents; i++) {
+        const plan *pp = site_find_plan(s, p->parents[i]);
+        lua_createtable(L, 0, 3);
+        S_set_str(L, "id", p->parents[i]);
+        if (pp) {
+            S_set_str(L, "title", pp->doc.title);
+            lua_pushfstring(L, "plans/%s/", pp->doc.id);
+            lua_setfield(L, -2, "url");
+        }
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    lua_setfield(L, -2, "parent_plans");
     for (int r = ROLE_GOAL; r <= ROLE_MEASURE; r++) {
         lua_newtable(L);
         lua_Integer m = 1;
