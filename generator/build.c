@@ -10,6 +10,7 @@
 
 #include "content.h"
 #include "datafiles.h"
+#include "indicators.h"
 #include "links.h"
 #include "diag.h"
 #include "markdown.h"
@@ -17,6 +18,7 @@
 #include "progress.h"
 #include "render.h"
 #include "repo.h"
+#include "search.h"
 #include "theme.h"
 #include "workers.h"
 
@@ -54,8 +56,17 @@ static int S_content_dir(site *s, repo *r, const build_options *opt, diag *d) {
     return 0;
 }
 
+/* PLANPRESS_TIMINGS=1 prints how long each stage took (for benchmarks). */
+static void S_stage_time(const char *stage, double *since) {
+    static int on = -1;
+    if (on < 0) on = getenv("PLANPRESS_TIMINGS") != NULL;
+    double now = S_now();
+    if (on) fprintf(stderr, "planpress: %-10s %7.3f s\n", stage, now - *since);
+    *since = now;
+}
+
 int build_run(const build_options *opt) {
-    double t0 = S_now();
+    double t0 = S_now(), ts = t0;
     int status = EXIT_OK;
     diag *d = diag_new(opt->strict);
     repo *r = NULL;
@@ -84,11 +95,19 @@ int build_run(const build_options *opt) {
         status = EXIT_USAGE;
         goto done;
     }
+    S_stage_time("open", &ts);
     if (content_load(&s, r, jobs, opt->check_only, d) < 0) {
         status = EXIT_IO;
         goto done;
     }
+    S_stage_time("read+parse", &ts);
     links_build(&s, d, opt->check_only);
+    sandbox_limits limits = {0};
+    if (indicators_load(&s, r, &limits, d) < 0) {
+        status = EXIT_IO;
+        goto done;
+    }
+    S_stage_time("link", &ts);
     if (opt->base_url) s.cfg.base_url = opt->base_url;
     if (*s.cfg.base_url && s.cfg.base_url[strlen(s.cfg.base_url) - 1] != '/')
         s.cfg.base_url = arena_printf(s.a, "%s/", s.cfg.base_url);
@@ -108,18 +127,21 @@ int build_run(const build_options *opt) {
         status = EXIT_IO;
         goto done;
     }
-    render_options ropt = {jobs, "planpress " PP_VERSION, {0}};
+    render_options ropt = {jobs, "planpress " PP_VERSION, limits};
     progress_stage("rendering", render_page_count(&s));
     int rrc = render_site(&s, &th, o, &ropt, d);
     progress_done();
-    if (rrc < 0 || datafiles_write(&s, o, d) < 0 || diag_errors(d)) {
+    S_stage_time("render", &ts);
+    if (rrc < 0 || datafiles_write(&s, o, d) < 0 || search_write(&s, o, d) < 0 || diag_errors(d)) {
         status = diag_errors(d) ? EXIT_CONTENT : EXIT_IO;
         output_abort(o);
         o = NULL;
         goto done;
     }
     size_t files = output_files(o), bytes = output_bytes(o);
+    S_stage_time("data", &ts);
     int crc = output_commit(o, d);
+    S_stage_time("publish", &ts);
     o = NULL;
     if (crc < 0) {
         status = EXIT_IO;

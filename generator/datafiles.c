@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "html.h"
+#include "indicators.h"
 #include "json.h"
 #include "text.h"
 
@@ -71,6 +72,7 @@ static void S_item(json_writer *w, const item *it) {
     }
     json_key(w, "indicators");
     json_array_begin(w);
+    for (size_t i = 0; i < it->nindicators; i++) json_string(w, it->indicators[i]->id);
     json_array_end(w);
     json_object_end(w);
 }
@@ -170,6 +172,8 @@ static int S_site_json(const site *s, output *o, diag *d) {
     for (size_t i = 0; i < s->bodies.n; i++) S_body(&w, s, s->bodies.items[i]);
     json_array_end(&w);
 
+    indicators_json(&w, s);
+
     json_key(&w, "pages");
     json_array_begin(&w);
     for (size_t i = 0; i < s->npages; i++) {
@@ -229,5 +233,6 @@ static int S_sitemap(const site *s, output *o, diag *d) {
 
 int datafiles_write(const site *s, output *o, diag *d) {
     if (S_site_json(s, o, d) < 0) return -1;
+    if (indicators_write_data(s, o, d) < 0) return -1;
     return S_sitemap(s, o, d);
 }

@@ -84,7 +84,35 @@ typedef struct item {
     size_t nleads;
     struct body **partners;
     size_t npartners;
+    struct indicator **indicators; /* goals and tasks: the indicators measuring them */
+    size_t nindicators;
 } item;
+
+/* One year's figure of an indicator. */
+typedef struct indicator_value {
+    int year;
+    double value;
+} indicator_value;
+
+/* An indicator declared by a script under indicators/ (indicators.c). */
+typedef struct indicator {
+    const char *id;           /* [a-z0-9-]+ */
+    const char *name, *unit, *source;
+    int down;                 /* direction: 1 = lower is better */
+    const char *path;         /* the script that declared it */
+    int line;                 /* the line of the declaration */
+    struct plan *plan;        /* plan = "...", resolved */
+    struct item *goal;        /* goal = "..." or "plan#goal", resolved */
+    struct item **tasks;      /* tasks = {...}, resolved */
+    size_t ntasks;
+    struct body *lead;        /* lead = "...", resolved */
+    int has_baseline, has_target;
+    indicator_value baseline, target;
+    indicator_value *values;  /* observations, sorted by year */
+    size_t nvalues;
+    const char *status;       /* "achieved", "on-track", "off-track", "no-data" */
+    int sample;               /* the values are sample data, not facts */
+} indicator;
 
 typedef struct plan {
     document doc;
@@ -117,6 +145,8 @@ typedef struct site {
     page **pages;           /* sorted by id */
     size_t npages;
     bodies bodies;          /* bodies.yaml, plus names that resolved to none */
+    indicator **indicators; /* sorted by id */
+    size_t nindicators;
 } site;
 
 const char *plan_status_name(plan_status s);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "template.h"
+#include "indicators.h"
 #include "progress.h"
 #include "strmap.h"
 #include "text.h"
@@ -386,6 +387,13 @@ static void S_set_globals(tpl_engine *e, const site *s, const site_index *ix, co
     }
     tpl_set_global(e, "bodies");
 
+    lua_createtable(L, (int)s->nindicators, 0);
+    for (size_t i = 0; i < s->nindicators; i++) {
+        indicators_push(L, s->indicators[i], 0, s->cfg.language);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    tpl_set_global(e, "indicators");
+
     /* Interface strings: i18n/LANG.yaml of the theme. */
     lua_newtable(L);
     const yvalue *v = ix->i18n;
@@ -401,15 +409,16 @@ static void S_set_globals(tpl_engine *e, const site *s, const site_index *ix, co
 
 typedef enum {
     PAGE_INDEX, PAGE_PLAN, PAGE_FREE, PAGE_NOT_FOUND, PAGE_ITEM, PAGE_MATRIX, PAGE_BODY,
-    PAGE_BODIES, PAGE_COUNT
+    PAGE_BODIES, PAGE_INDICATOR, PAGE_INDICATORS, PAGE_SEARCH, PAGE_COUNT
 } page_kind;
 
 static const char *const template_of[PAGE_COUNT] = {
     "index.html", "plan.html", "page.html", "404.html", "task.html", "matrix.html", "body.html",
-    "bodies.html",
+    "bodies.html", "indicator.html", "indicators.html", "search.html",
 };
 static const char *const kind_name[PAGE_COUNT] = {
-    "index", "plan", "page", "404", "item", "matrix", "body", "bodies",
+    "index", "plan", "page", "404", "item", "matrix", "body", "bodies", "indicator",
+    "indicators", "search",
 };
 
 typedef struct page_job {
@@ -430,7 +439,8 @@ typedef struct render_ctx {
 } render_ctx;
 
 /* The section of a plan's HTML that an item heads. */
-static void S_push_item_full(lua_State *L, const item *it, const char *root, const site_index *ix) {
+static void S_push_item_full(lua_State *L, const item *it, const char *root, const site_index *ix,
+                             const char *lang) {
     S_push_item_ref(L, it);
     const md_block *b = &it->plan->doc.md.blocks[it->block];
     const md_doc *md = &it->plan->doc.md;
@@ -455,9 +465,11 @@ static void S_push_item_full(lua_State *L, const item *it, const char *root, con
         S_push_item_ref(L, it->parent);
         lua_setfield(L, -2, "parent");
     }
-    /* the bodies involved: leads and partners of the item and of the tasks
-     * serving it (goals) or of its sub-tasks */
-    lua_newtable(L);
+    lua_createtable(L, (int)it->nindicators, 0);
+    for (size_t i = 0; i < it->nindicators; i++) {
+        indicators_push(L, it->indicators[i], 0, lang);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
     lua_setfield(L, -2, "indicators");
 }
 
@@ -506,6 +518,17 @@ static void S_push_body_full(lua_State *L, const body *b, const site_index *ix) 
     lua_setfield(L, -2, "partners");
     S_set_int(L, "nleads", w ? (long long)w->nleads : 0);
     S_set_int(L, "npartners", w ? (long long)w->npartners : 0);
+}
+
+/* The indicators a body leads. */
+static void S_push_body_indicators(lua_State *L, const site *s, const body *b) {
+    lua_newtable(L);
+    lua_Integer k = 0;
+    for (size_t i = 0; i < s->nindicators; i++) {
+        if (s->indicators[i]->lead != b) continue;
+        indicators_push(L, s->indicators[i], 0, s->cfg.language);
+        lua_rawseti(L, -2, ++k);
+    }
 }
 
 /* The division of work: rows are the plan's tasks and measures, columns
@@ -629,8 +652,16 @@ static void S_render_one(void *vctx, size_t i, int worker) {
         S_set_str(L, "title", it->title);
         S_set_str(L, "role", item_role_name(it->role));
         lua_setfield(L, -2, "page");
-        S_push_item_full(L, it, root, ctx->ix);
+        S_push_item_full(L, it, root, ctx->ix, ctx->s->cfg.language);
         lua_setfield(L, -2, "item");
+        break;
+    }
+    case PAGE_INDICATOR: {
+        const indicator *ind = j->obj;
+        S_set_str(L, "title", ind->name);
+        lua_setfield(L, -2, "page");
+        indicators_push(L, ind, 1, ctx->s->cfg.language);
+        lua_setfield(L, -2, "indicator");
         break;
     }
     case PAGE_BODY: {
@@ -638,6 +669,8 @@ static void S_render_one(void *vctx, size_t i, int worker) {
         S_set_str(L, "title", b->name);
         lua_setfield(L, -2, "page");
         S_push_body_full(L, b, ctx->ix);
+        S_push_body_indicators(L, ctx->s, b);
+        lua_setfield(L, -2, "indicators");
         lua_setfield(L, -2, "body");
         break;
     }
@@ -685,7 +718,7 @@ static int S_compile_templates(tpl_engine *e, const theme *t, diag *d) {
 }
 
 size_t render_page_count(const site *s) {
-    size_t n = 3 + s->nplans * 2 + s->npages + s->bodies.n;
+    size_t n = 5 + s->nplans * 2 + s->npages + s->bodies.n + s->nindicators;
     for (size_t i = 0; i < s->nplans; i++) n += s->plans[i]->nitems;
     return n;
 }
@@ -731,7 +764,8 @@ int render_site(const site *s, const theme *t, output *o, const render_options *
             static const char *const required[] = {"layout.html", "index.html", "plan.html",
                                                    "page.html", "404.html", "goal.html",
                                                    "task.html", "matrix.html", "body.html",
-                                                   "bodies.html"};
+                                                   "bodies.html", "indicator.html",
+                                                   "indicators.html", "search.html"};
             for (size_t m = 0; m < sizeof required / sizeof *required; m++)
                 if (!tpl_has(engines[k], required[m]))
                     diag_error(d, NULL, 0, 0, "theme \"%s\" has no templates/%s", t->name, required[m]);
@@ -745,6 +779,11 @@ int render_site(const site *s, const theme *t, output *o, const render_options *
     pj[k++] = (page_job){PAGE_INDEX, NULL, ""};
     pj[k++] = (page_job){PAGE_NOT_FOUND, NULL, ""};
     pj[k++] = (page_job){PAGE_BODIES, NULL, "bodies/"};
+    pj[k++] = (page_job){PAGE_INDICATORS, NULL, "indicators/"};
+    pj[k++] = (page_job){PAGE_SEARCH, NULL, "search/"};
+    for (size_t i = 0; i < s->nindicators; i++)
+        pj[k++] = (page_job){PAGE_INDICATOR, s->indicators[i],
+                             arena_printf(a, "indicators/%s/", s->indicators[i]->id)};
     for (size_t i = 0; i < s->nplans; i++) {
         const plan *p = s->plans[i];
         pj[k++] = (page_job){PAGE_PLAN, p, arena_printf(a, "plans/%s/", p->doc.id)};
