@@ -284,7 +284,7 @@ static void S_load_one(void *vctx, size_t i, int worker) {
         /* Its errors are reported and fail the build; the plan stays in the
          * model so that checks across plans still run. */
         roles_extract(j->a, ctx->d, &ctx->s->bodies, j->plan, ctx->check, &links, &nlinks);
-        roles_link_html(j->a, &doc->md, links, nlinks);
+        roles_mark_html(j->a, j->plan, links, nlinks);
     } else {
         int bad = 0;
         if (doc->front && doc->front->kind != YAML_V_MAP) {

@@ -421,8 +421,11 @@ typedef struct insertion {
 static int S_cmp_ins(const void *x, const void *y) {
     const insertion *a = x, *b = y;
     if (a->at != b->at) return a->at < b->at ? -1 : 1;
-    /* at one place, a closing tag comes before an opening one */
-    return (a->text[1] == '/') ? -1 : (b->text[1] == '/');
+    /* at one place, a closing tag comes before an opening one, and an
+     * attribute (" class=") is never split; the order is otherwise stable */
+    int ac = a->text[0] == '<' && a->text[1] == '/', bc = b->text[0] == '<' && b->text[1] == '/';
+    if (ac != bc) return ac ? -1 : 1;
+    return strcmp(a->text, b->text);
 }
 
 /* The escaped form of t[0..n) as it stands in cmark's HTML. */
@@ -446,11 +449,33 @@ static const char *S_rfind(const char *h, size_t lo, size_t hi, const char *need
     return NULL;
 }
 
-void roles_link_html(arena *a, md_doc *doc, const roles_link *links, size_t nlinks) {
-    if (!nlinks || !doc->html) return;
-    insertion *ins = arena_alloc(a, 2 * nlinks * sizeof *ins);
+void roles_mark_html(arena *a, plan *p, const roles_link *links, size_t nlinks) {
+    md_doc *doc = &p->doc.md;
+    if ((!nlinks && !p->nitems) || !doc->html) return;
+    insertion *ins = arena_alloc(a, (2 * nlinks + 2 * p->nitems + 1) * sizeof *ins);
     size_t nins = 0;
     strbuf pat = STRBUF_INIT;
+    /* Roles made visible: a class on the heading or item, and after a
+     * heading's text a link to the item's own page. */
+    static const char *const dirs[] = {"goals", "tasks", "measures"};
+    for (size_t i = 0; i < p->nitems; i++) {
+        const item *it = p->items[i];
+        const md_block *b = &doc->blocks[it->block];
+        if (b->html_off + 3 > doc->html_len) continue;
+        const char *tag = doc->html + b->html_off; /* "<hN id=..." or "<li id=..." */
+        if (tag[0] != '<') continue;
+        ins[nins++] = (insertion){b->html_off + 3,
+                                  arena_printf(a, " class=\"item item-%s\"", item_role_name(it->role))};
+        if (b->kind == MD_HEADING) {
+            const char *close = strstr(tag, "</h");
+            if (close)
+                ins[nins++] = (insertion){(size_t)(close - doc->html),
+                                          arena_printf(a, " <a class=\"item-link item-link-%s\" "
+                                                          "href=\"pp:plans/%s/%s/%s/\">%s</a>",
+                                                       item_role_name(it->role), p->doc.id,
+                                                       dirs[it->role], it->id, it->id)};
+        }
+    }
     for (size_t i = 0; i < nlinks; i++) {
         const roles_link *l = &links[i];
         const md_block *b = &doc->blocks[l->block];

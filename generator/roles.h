@@ -25,11 +25,13 @@ typedef struct roles_link {
 int roles_extract(arena *a, diag *d, const bodies *b, plan *p, int check,
                   roles_link **links, size_t *nlinks);
 
-/* Rewrites doc->html so that each link's text (a byte range of a block's
+/* Rewrites the plan's HTML: each link's text (a byte range of a block's
  * `text`, or of its `para` when in_para) is wrapped in <a href="...">, where
  * that text stands as one run of text in the block's HTML (else the name is
- * left as plain text); updates the blocks' html offsets. */
-void roles_link_html(arena *a, md_doc *doc, const roles_link *links, size_t nlinks);
+ * left as plain text); every goal, task and measure gets the class
+ * "item item-ROLE" and, on headings, a link to its own page. Updates the
+ * blocks' html offsets. */
+void roles_mark_html(arena *a, plan *p, const roles_link *links, size_t nlinks);
 
 /* The numbering at the start of a heading: 一、 （一） (一) 1. 1、 1．
  * （1） ① ... Returns its length in bytes (0 when none) and its value. */

@@ -88,6 +88,12 @@ t_roles_ids_and_pages() {
     expect_file public/plans/hubei/tasks/t1-2/index.html '会员服务'  # numbering under t1
     expect_file public/plans/hubei/tasks/t2-a/index.html '科普日活动'
     expect_file public/plans/hubei/matrix/index.html
+    # roles are visible in the plan's text, each with a link to its page
+    expect_file public/plans/hubei/index.html '<h3 class="item item-task" id="t1">（一）学会改革 <a class="item-link item-link-task" href="../../plans/hubei/tasks/t1/">t1</a></h3>'
+    expect_file public/plans/hubei/index.html '<h3 class="item item-goal" id="g1">'
+    expect_file public/plans/hubei/index.html '<li class="item item-task" id="t2-a">'
+    # and the plan page lists its goals
+    expect_file public/plans/hubei/index.html 'class="plan-goals"'
     # attribute blocks never reach the page
     expect_no_match public/plans/hubei/index.html '\{#|\.goals\}|supports='
 }
