@@ -10,6 +10,7 @@
 
 #include "content.h"
 #include "datafiles.h"
+#include "history.h"
 #include "indicators.h"
 #include "links.h"
 #include "diag.h"
@@ -108,6 +109,13 @@ int build_run(const build_options *opt) {
         goto done;
     }
     S_stage_time("link", &ts);
+    if (!opt->no_history && !opt->check_only && !diag_errors(d)) {
+        if (history_collect(&s, r, jobs, d) < 0) {
+            status = EXIT_IO;
+            goto done;
+        }
+        S_stage_time("history", &ts);
+    }
     if (opt->base_url) s.cfg.base_url = opt->base_url;
     if (*s.cfg.base_url && s.cfg.base_url[strlen(s.cfg.base_url) - 1] != '/')
         s.cfg.base_url = arena_printf(s.a, "%s/", s.cfg.base_url);

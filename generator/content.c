@@ -255,6 +255,25 @@ static int S_parse_document(arena *a, diag *d, const char *path, const char *src
     return 0;
 }
 
+int content_parse_plan(arena *a, diag *d, const bodies *b, const char *path, const char *stem,
+                       const char *src, size_t len, int check, plan *p) {
+    memset(p, 0, sizeof *p);
+    document *doc = &p->doc;
+    if (S_parse_document(a, d, path, src, len, doc) < 0) return -1;
+    if (!doc->front) {
+        diag_error(d, path, 1, 1, "a plan starts with front matter: `---`, `title: ...`, `---`");
+        return -1;
+    }
+    if (content_plan_fields(a, d, path, stem, doc->front, p) < 0) return -1;
+    roles_link *links = NULL;
+    size_t nlinks = 0;
+    /* Its errors are reported and fail the build; the plan stays in the
+     * model so that checks across plans still run. */
+    roles_extract(a, d, b, p, check, &links, &nlinks);
+    roles_mark_html(a, p, links, nlinks);
+    return 0;
+}
+
 static void S_load_one(void *vctx, size_t i, int worker) {
     load_ctx *ctx = vctx;
     job *j = &ctx->jobs[i];
@@ -262,30 +281,16 @@ static void S_load_one(void *vctx, size_t i, int worker) {
     size_t len = 0;
     if (repo_read(ctx->handles[worker], j->file, &src, &len, ctx->d) < 0) return;
     j->a = arena_new();
-    document *doc;
+    const char *path = arena_strdup(j->a, j->file->path);
     if (j->kind == DOC_PLAN) {
         j->plan = arena_alloc(j->a, sizeof *j->plan);
-        doc = &j->plan->doc;
+        if (content_parse_plan(j->a, ctx->d, &ctx->s->bodies, path, j->stem, src, len, ctx->check,
+                               j->plan) < 0)
+            goto done;
     } else {
         j->page = arena_alloc(j->a, sizeof *j->page);
-        doc = &j->page->doc;
-    }
-    const char *path = arena_strdup(j->a, j->file->path);
-    if (S_parse_document(j->a, ctx->d, path, src, len, doc) < 0) goto done;
-    if (j->kind == DOC_PLAN) {
-        if (!doc->front) {
-            diag_error(ctx->d, path, 1, 1,
-                       "a plan starts with front matter: `---`, `title: ...`, `---`");
-            goto done;
-        }
-        if (content_plan_fields(j->a, ctx->d, path, j->stem, doc->front, j->plan) < 0) goto done;
-        roles_link *links = NULL;
-        size_t nlinks = 0;
-        /* Its errors are reported and fail the build; the plan stays in the
-         * model so that checks across plans still run. */
-        roles_extract(j->a, ctx->d, &ctx->s->bodies, j->plan, ctx->check, &links, &nlinks);
-        roles_mark_html(j->a, j->plan, links, nlinks);
-    } else {
+        document *doc = &j->page->doc;
+        if (S_parse_document(j->a, ctx->d, path, src, len, doc) < 0) goto done;
         int bad = 0;
         if (doc->front && doc->front->kind != YAML_V_MAP) {
             diag_error(ctx->d, path, doc->front->line, doc->front->col,

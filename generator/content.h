@@ -22,6 +22,12 @@ int content_split_front_matter(const char *src, size_t len, const char **yaml,
                                size_t *yaml_len, int *yaml_line, const char **md_src,
                                size_t *body_len, int *body_line);
 
+/* Parses one plan from its bytes: checks, front matter, Markdown, roles
+ * (names resolved against b). Used for the current content and for past
+ * revisions (history). Returns 0, or -1 after a diagnostic. */
+int content_parse_plan(arena *a, diag *d, const bodies *b, const char *path, const char *stem,
+                       const char *src, size_t len, int check, plan *p);
+
 /* Reads a plan's fields from its front matter (exposed for tests and the
  * fuzzer). `stem` is the file name without .md (the default id). */
 int content_plan_fields(arena *a, diag *d, const char *path, const char *stem,

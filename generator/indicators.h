@@ -1,6 +1,7 @@
 /* indicators.h — indicators declared by Lua scripts under indicators/: run
  * in the sandbox, validated, linked to plans, goals, tasks and bodies, their
- * status computed; their data for templates, data files and charts. */
+ * status computed; their data for templates, data files and charts.
+ * docs/indicators.md is the editors' manual of the script API. */
 #ifndef PP_INDICATORS_H
 #define PP_INDICATORS_H
 
@@ -17,17 +18,68 @@
  * revision as the plans, through r) and fills s->indicators, sorted by id;
  * links each to its plan, goal, tasks and lead body and fills
  * item->indicators. Call after links_build. Diagnostics name the script and
- * line. Returns 0, or -1 on a failure that stops the build (I/O). */
+ * line. Returns 0, or -1 on a failure that stops the build (I/O).
+ *
+ * `limits` (may be NULL) are the defaults; site.yaml's `limits:` overrides
+ * them (see indicators_limits). The instruction budget and the time limit
+ * hold for each script run and for each function field (values, baseline,
+ * target, status) called; the memory cap holds for the one Lua state that
+ * all scripts share. */
 int indicators_load(site *s, repo *r, const sandbox_limits *limits, diag *d);
 
+/* Reads site.yaml's `limits: {lua_instructions: N, lua_memory_mb: M,
+ * lua_seconds: S}` into *out, keeping what *out holds for the keys not
+ * given. Reports malformed values through d (which may be NULL: silent).
+ * Templates can run under the same limits (build.c). */
+void indicators_limits(const site *s, sandbox_limits *out, diag *d);
+
+/* A file given in memory: for tests, and for the scripts once read. */
+typedef struct indicators_file {
+    const char *path;       /* repository path: "content/indicators/x.lua" */
+    const char *text;
+    size_t len;
+} indicators_file;
+
+/* indicators_load without a repository: the scripts, and the other files
+ * of the content folder that csv() may read, are given in memory (paths
+ * are repository paths, the files need not be sorted). For tests. */
+int indicators_load_files(site *s, const indicators_file *scripts, size_t nscripts,
+                          const indicators_file *files, size_t nfiles,
+                          const sandbox_limits *limits, diag *d);
+
+/* The default status rule (docs/indicators.md), as of the end of
+ * `as_of_year` (the year of the commit built):
+ *   no values (from the baseline year on) or no target  -> no-data
+ *   the latest value meets the target (>= up, <= down)  -> achieved
+ *   the target year is past or the latest value is from it -> off-track
+ *   the latest value is on the right side of the straight line from the
+ *   baseline (or, without one, the first value) to the target -> on-track
+ *   otherwise                                            -> off-track
+ * `reason` says which line decided: "no-values", "no-target", "achieved",
+ * "past", "on-track", "behind". `expected` is the line's value at the
+ * latest value's year (when has_expected). */
+typedef struct indicator_verdict {
+    const char *status;
+    const char *reason;
+    int has_expected;
+    double expected;
+} indicator_verdict;
+indicator_verdict indicators_default_status(const indicator *ind, int as_of_year);
+
 /* Pushes a table describing the indicator for templates: id, name, unit,
- * url ("indicators/ID/"), status, baseline, target, values, source, sample,
- * plan/goal/tasks/lead refs; with `full`, also what its page shows (the SVG
- * chart as HTML, the table rows, the text alternative, the status rule).
- * `lang` is the site's language ("zh-CN" or "en"). */
+ * url ("indicators/ID/"), status, status_key ("on_track"), reason,
+ * direction, baseline, target, latest ({year, value, text}), values (array
+ * of {year, value, text}), expected (text), source, note, sample, custom
+ * (status from the script), plan/goal/tasks/lead refs, path and line of
+ * the definition; with `full`, also what its page shows: chart (the SVG as
+ * HTML), chart_text (the text alternative) and rows (the table of numbers:
+ * {year, observed, baseline, target, expected}, texts or nil).
+ * `lang` is the site's language ("zh-CN" or "en"). Only for indicators made
+ * by indicators_load. Thread-safe (reads the model only). */
 void indicators_push(lua_State *L, const indicator *ind, int full, const char *lang);
 
-/* data/indicators.csv: one row per indicator and year. */
+/* data/indicators.csv: one row per indicator and year (RFC 4180, CRLF):
+ * indicator,year,value,kind,sample with kind baseline, observed or target. */
 int indicators_write_data(const site *s, output *o, diag *d);
 
 /* The "indicators" member of data/site.json (key and array). */

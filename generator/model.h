@@ -114,6 +114,34 @@ typedef struct indicator {
     int sample;               /* the values are sample data, not facts */
 } indicator;
 
+/* A change told in the plan's own terms (history.c). */
+typedef struct plan_change {
+    const char *kind;         /* "field" (front matter), "item-added", "item-removed",
+                                 "item-title", "due", "lead-added", "lead-removed",
+                                 "partner-added", "partner-removed", "figure" */
+    const char *field;        /* kind "field": the front matter key */
+    const char *item_id;      /* the goal, task or measure concerned */
+    const char *item_title;
+    int role;                 /* item_role, or -1 */
+    const char *from, *to;    /* the values before and after (NULL: none) */
+} plan_change;
+
+/* One revision of a plan: a commit on the first-parent history that
+ * changed its file (history.c). */
+typedef struct plan_revision {
+    repo_commit commit;
+    const char *path;         /* the file at this revision (NULL when deleted) */
+    const char *old_path;     /* when the commit renamed it */
+    int added, deleted;       /* the commit added (or brought back) / deleted it */
+    const char *title;        /* the plan's title at this revision */
+    const char *html;         /* the plan as it stood (NULL when deleted) */
+    size_t html_len;
+    const char *diff_html;    /* what this revision changed (textdiff.c) */
+    size_t same, added_blocks, removed_blocks, changed_blocks, moved_blocks;
+    plan_change *changes;     /* in the plan's own terms */
+    size_t nchanges;
+} plan_revision;
+
 typedef struct plan {
     document doc;
     const char *issuer;     /* body id or NULL */
@@ -128,6 +156,9 @@ typedef struct plan {
     size_t naliases;
     item **items;           /* goals, tasks and measures in document order */
     size_t nitems;
+    plan_revision *revisions; /* newest first (history.c) */
+    size_t nrevisions;
+    int history_cut;        /* the history is cut short (shallow clone, --as-of walk bound) */
 } plan;
 
 typedef struct page {
@@ -147,6 +178,9 @@ typedef struct site {
     bodies bodies;          /* bodies.yaml, plus names that resolved to none */
     indicator **indicators; /* sorted by id */
     size_t nindicators;
+    int history;            /* revisions were collected (not --no-history) */
+    int history_shallow;    /* the repository's history is cut short */
+    const char *history_begins; /* the oldest commit reached, when cut short */
 } site;
 
 const char *plan_status_name(plan_status s);

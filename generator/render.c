@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "template.h"
+#include "changes.h"
 #include "indicators.h"
 #include "progress.h"
 #include "strmap.h"
@@ -269,6 +270,71 @@ static void S_push_plan_summary(lua_State *L, const plan *p) {
     lua_setfield(L, -2, "matrix_url");
 }
 
+/* ---- history ------------------------------------------------------------- */
+
+static void S_push_revision(lua_State *L, const plan *p, const plan_revision *rv, size_t index) {
+    char day[16];
+    lua_createtable(L, 0, 20);
+    S_set_str(L, "rev", rv->commit.short_id);
+    S_set_str(L, "commit", rv->commit.id);
+    S_set_str(L, "date", text_date_of(rv->commit.author_time, rv->commit.author_offset, day));
+    S_set_str(L, "author", rv->commit.author);
+    S_set_str(L, "message", rv->commit.summary);
+    S_set_str(L, "title", rv->title);
+    S_set_str(L, "path", rv->path);
+    S_set_str(L, "old_path", rv->old_path);
+    S_set_bool(L, "added", rv->added);
+    S_set_bool(L, "deleted", rv->deleted);
+    S_set_bool(L, "current", index == 0);
+    S_set_int(L, "number", (long long)(p->nrevisions - index));
+    lua_pushfstring(L, "plans/%s/history/%s/", p->doc.id, rv->commit.short_id);
+    lua_setfield(L, -2, "url");
+    lua_pushfstring(L, "plans/%s/diff/%s/", p->doc.id, rv->commit.short_id);
+    lua_setfield(L, -2, "diff_url");
+    lua_createtable(L, 0, 5);
+    S_set_int(L, "same", (long long)rv->same);
+    S_set_int(L, "added", (long long)rv->added_blocks);
+    S_set_int(L, "removed", (long long)rv->removed_blocks);
+    S_set_int(L, "changed", (long long)rv->changed_blocks);
+    S_set_int(L, "moved", (long long)rv->moved_blocks);
+    lua_setfield(L, -2, "stats");
+    lua_createtable(L, (int)rv->nchanges, 0);
+    for (size_t i = 0; i < rv->nchanges; i++) {
+        const plan_change *c = &rv->changes[i];
+        lua_createtable(L, 0, 7);
+        S_set_str(L, "kind", c->kind);
+        S_set_str(L, "field", c->field);
+        S_set_str(L, "item_id", c->item_id);
+        S_set_str(L, "item_title", c->item_title);
+        if (c->role >= 0) {
+            S_set_str(L, "role", item_role_name((item_role)c->role));
+            static const char *const dirs[] = {"goals", "tasks", "measures"};
+            if (c->item_id && strcmp(c->kind, "item-removed") != 0) {
+                lua_pushfstring(L, "plans/%s/%s/%s/", p->doc.id, dirs[c->role], c->item_id);
+                lua_setfield(L, -2, "item_url");
+            }
+        }
+        S_set_str(L, "from", c->from);
+        S_set_str(L, "to", c->to);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    lua_setfield(L, -2, "changes");
+    if (index + 1 < p->nrevisions) {
+        const plan_revision *before = &p->revisions[index + 1];
+        S_set_str(L, "previous_rev", before->commit.short_id);
+        lua_pushfstring(L, "plans/%s/history/%s/", p->doc.id, before->commit.short_id);
+        lua_setfield(L, -2, "previous_url");
+    }
+}
+
+static void S_push_history(lua_State *L, const plan *p) {
+    lua_createtable(L, (int)p->nrevisions, 0);
+    for (size_t i = 0; i < p->nrevisions; i++) {
+        S_push_revision(L, p, &p->revisions[i], i);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+}
+
 /* The full plan: summary, text, contents, its goals and tasks. */
 static void S_push_plan_full(lua_State *L, const plan *p, const char *root, const site_index *ix,
                              const site *s) {
@@ -309,6 +375,14 @@ static void S_push_plan_full(lua_State *L, const plan *p, const char *root, cons
         lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
     lua_setfield(L, -2, "parent_plans");
+    if (p->nrevisions) {
+        S_push_revision(L, p, &p->revisions[0], 0);
+        lua_setfield(L, -2, "last_change");
+        S_set_int(L, "nrevisions", (long long)p->nrevisions);
+        lua_pushfstring(L, "plans/%s/history/", p->doc.id);
+        lua_setfield(L, -2, "history_url");
+    }
+    S_set_bool(L, "history_cut", p->history_cut);
     for (int r = ROLE_GOAL; r <= ROLE_MEASURE; r++) {
         lua_newtable(L);
         lua_Integer m = 1;
@@ -409,21 +483,24 @@ static void S_set_globals(tpl_engine *e, const site *s, const site_index *ix, co
 
 typedef enum {
     PAGE_INDEX, PAGE_PLAN, PAGE_FREE, PAGE_NOT_FOUND, PAGE_ITEM, PAGE_MATRIX, PAGE_BODY,
-    PAGE_BODIES, PAGE_INDICATOR, PAGE_INDICATORS, PAGE_SEARCH, PAGE_COUNT
+    PAGE_BODIES, PAGE_INDICATOR, PAGE_INDICATORS, PAGE_SEARCH, PAGE_HISTORY, PAGE_REVISION,
+    PAGE_DIFF, PAGE_CHANGES, PAGE_COUNT
 } page_kind;
 
 static const char *const template_of[PAGE_COUNT] = {
     "index.html", "plan.html", "page.html", "404.html", "task.html", "matrix.html", "body.html",
-    "bodies.html", "indicator.html", "indicators.html", "search.html",
+    "bodies.html", "indicator.html", "indicators.html", "search.html", "history.html",
+    "revision.html", "diff.html", "changes.html",
 };
 static const char *const kind_name[PAGE_COUNT] = {
     "index", "plan", "page", "404", "item", "matrix", "body", "bodies", "indicator",
-    "indicators", "search",
+    "indicators", "search", "history", "revision", "diff", "changes",
 };
 
 typedef struct page_job {
     page_kind kind;
     const void *obj;
+    size_t index;        /* revision pages: the revision */
     const char *url_dir; /* "plans/x/" ; "" for the root */
 } page_job;
 
@@ -435,6 +512,8 @@ typedef struct render_ctx {
     tpl_engine **engines;
     page_job *jobs;
     const render_options *opt;
+    const change_ref *changes;
+    size_t nchanges;
     atomic_int failed;
 } render_ctx;
 
@@ -656,6 +735,49 @@ static void S_render_one(void *vctx, size_t i, int worker) {
         lua_setfield(L, -2, "item");
         break;
     }
+    case PAGE_HISTORY: {
+        const plan *p = j->obj;
+        S_set_str(L, "title", p->doc.title);
+        lua_setfield(L, -2, "page");
+        S_push_plan_summary(L, p);
+        S_set_bool(L, "history_cut", p->history_cut);
+        lua_setfield(L, -2, "plan");
+        S_push_history(L, p);
+        lua_setfield(L, -2, "revisions");
+        break;
+    }
+    case PAGE_REVISION:
+    case PAGE_DIFF: {
+        const plan *p = j->obj;
+        const plan_revision *rv = &p->revisions[j->index];
+        S_set_str(L, "title", rv->title);
+        lua_setfield(L, -2, "page");
+        S_push_plan_summary(L, p);
+        lua_setfield(L, -2, "plan");
+        S_push_revision(L, p, rv, j->index);
+        if (j->kind == PAGE_REVISION) {
+            S_push_html(L, rv->html, rv->html_len, root, ctx->ix, NULL);
+            lua_setfield(L, -2, "html");
+        } else {
+            lua_pushstring(L, rv->diff_html ? rv->diff_html : "");
+            lua_setfield(L, -2, "diff_html");
+        }
+        lua_setfield(L, -2, "revision");
+        break;
+    }
+    case PAGE_CHANGES: {
+        lua_setfield(L, -2, "page");
+        lua_createtable(L, (int)ctx->nchanges, 0);
+        for (size_t c = 0; c < ctx->nchanges; c++) {
+            const change_ref *cr = &ctx->changes[c];
+            S_push_revision(L, cr->p, &cr->p->revisions[cr->index], cr->index);
+            S_set_str(L, "plan_id", cr->p->doc.id);
+            S_set_str(L, "plan_title", cr->p->doc.title);
+            lua_rawseti(L, -2, (lua_Integer)c + 1);
+        }
+        lua_setfield(L, -2, "changes");
+        break;
+    }
     case PAGE_INDICATOR: {
         const indicator *ind = j->obj;
         S_set_str(L, "title", ind->name);
@@ -718,8 +840,8 @@ static int S_compile_templates(tpl_engine *e, const theme *t, diag *d) {
 }
 
 size_t render_page_count(const site *s) {
-    size_t n = 5 + s->nplans * 2 + s->npages + s->bodies.n + s->nindicators;
-    for (size_t i = 0; i < s->nplans; i++) n += s->plans[i]->nitems;
+    size_t n = 6 + s->nplans * 3 + s->npages + s->bodies.n + s->nindicators;
+    for (size_t i = 0; i < s->nplans; i++) n += s->plans[i]->nitems + 2 * s->plans[i]->nrevisions;
     return n;
 }
 
@@ -765,7 +887,9 @@ int render_site(const site *s, const theme *t, output *o, const render_options *
                                                    "page.html", "404.html", "goal.html",
                                                    "task.html", "matrix.html", "body.html",
                                                    "bodies.html", "indicator.html",
-                                                   "indicators.html", "search.html"};
+                                                   "indicators.html", "search.html",
+                                                   "history.html", "revision.html", "diff.html",
+                                                   "changes.html"};
             for (size_t m = 0; m < sizeof required / sizeof *required; m++)
                 if (!tpl_has(engines[k], required[m]))
                     diag_error(d, NULL, 0, 0, "theme \"%s\" has no templates/%s", t->name, required[m]);
@@ -776,30 +900,42 @@ int render_site(const site *s, const theme *t, output *o, const render_options *
 
     size_t n = render_page_count(s), k = 0;
     page_job *pj = arena_alloc(a, n * sizeof *pj);
-    pj[k++] = (page_job){PAGE_INDEX, NULL, ""};
-    pj[k++] = (page_job){PAGE_NOT_FOUND, NULL, ""};
-    pj[k++] = (page_job){PAGE_BODIES, NULL, "bodies/"};
-    pj[k++] = (page_job){PAGE_INDICATORS, NULL, "indicators/"};
-    pj[k++] = (page_job){PAGE_SEARCH, NULL, "search/"};
+    pj[k++] = (page_job){PAGE_INDEX, NULL, 0, ""};
+    pj[k++] = (page_job){PAGE_NOT_FOUND, NULL, 0, ""};
+    pj[k++] = (page_job){PAGE_BODIES, NULL, 0, "bodies/"};
+    pj[k++] = (page_job){PAGE_INDICATORS, NULL, 0, "indicators/"};
+    if (s->history) pj[k++] = (page_job){PAGE_CHANGES, NULL, 0, "changes/"};
+    pj[k++] = (page_job){PAGE_SEARCH, NULL, 0, "search/"};
     for (size_t i = 0; i < s->nindicators; i++)
-        pj[k++] = (page_job){PAGE_INDICATOR, s->indicators[i],
+        pj[k++] = (page_job){PAGE_INDICATOR, s->indicators[i], 0,
                              arena_printf(a, "indicators/%s/", s->indicators[i]->id)};
     for (size_t i = 0; i < s->nplans; i++) {
         const plan *p = s->plans[i];
-        pj[k++] = (page_job){PAGE_PLAN, p, arena_printf(a, "plans/%s/", p->doc.id)};
-        pj[k++] = (page_job){PAGE_MATRIX, p, arena_printf(a, "plans/%s/matrix/", p->doc.id)};
+        pj[k++] = (page_job){PAGE_PLAN, p, 0, arena_printf(a, "plans/%s/", p->doc.id)};
+        pj[k++] = (page_job){PAGE_MATRIX, p, 0, arena_printf(a, "plans/%s/matrix/", p->doc.id)};
+        if (s->history) {
+            pj[k++] = (page_job){PAGE_HISTORY, p, 0, arena_printf(a, "plans/%s/history/", p->doc.id)};
+            for (size_t m = 0; m < p->nrevisions; m++) {
+                const char *rev = p->revisions[m].commit.short_id;
+                pj[k++] = (page_job){PAGE_REVISION, p, m, arena_printf(a, "plans/%s/history/%s/", p->doc.id, rev)};
+                pj[k++] = (page_job){PAGE_DIFF, p, m, arena_printf(a, "plans/%s/diff/%s/", p->doc.id, rev)};
+            }
+        }
         for (size_t m = 0; m < p->nitems; m++)
-            pj[k++] = (page_job){PAGE_ITEM, p->items[m],
+            pj[k++] = (page_job){PAGE_ITEM, p->items[m], 0,
                                  arena_printf(a, "plans/%s/%s/%s/", p->doc.id,
                                               role_dirs[p->items[m]->role], p->items[m]->id)};
     }
     for (size_t i = 0; i < s->npages; i++)
-        pj[k++] = (page_job){PAGE_FREE, s->pages[i], arena_printf(a, "pages/%s/", s->pages[i]->doc.id)};
+        pj[k++] = (page_job){PAGE_FREE, s->pages[i], 0, arena_printf(a, "pages/%s/", s->pages[i]->doc.id)};
     for (size_t i = 0; i < s->bodies.n; i++)
-        pj[k++] = (page_job){PAGE_BODY, s->bodies.items[i],
+        pj[k++] = (page_job){PAGE_BODY, s->bodies.items[i], 0,
                              arena_printf(a, "bodies/%s/", s->bodies.items[i]->id)};
 
-    render_ctx ctx = {s, &ix, o, d, engines, pj, opt, 0};
+    size_t nchanges = 0;
+    change_ref *changes = changes_list(a, s, &nchanges);
+    if (s->history && changes_write_feed(s, changes, nchanges, o, d) < 0) goto done;
+    render_ctx ctx = {s, &ix, o, d, engines, pj, opt, changes, nchanges, 0};
     atomic_init(&ctx.failed, 0);
     workers_run(jobs, k, S_render_one, &ctx);
     rc = atomic_load(&ctx.failed) ? -1 : 0;

@@ -96,9 +96,10 @@ static void S_fill_commit(arena *a, git_commit *c, repo_commit *out) {
     const git_signature *au = git_commit_author(c);
     out->author_time = au ? (long long)au->when.time : out->time;
     out->author_offset = au ? au->when.offset : out->offset;
-    out->author = arena_strdup(a, au && au->name ? au->name : "");
+    const char *name = au && au->name ? au->name : "";
+    out->author = text_sanitize_utf8(a, name, strlen(name));
     const char *sum = git_commit_summary(c);
-    out->summary = arena_strdup(a, sum ? sum : "");
+    out->summary = text_sanitize_utf8(a, sum ? sum : "", sum ? strlen(sum) : 0);
 }
 
 int repo_resolve(repo *r, arena *a, const char *ref, const char *as_of,
@@ -373,4 +374,199 @@ int repo_read(repo *r, const repo_file *f, char **data, size_t *len, diag *d) {
     *data = buf;
     *len = (size_t)n;
     return 0;
+}
+
+/* ---- history ------------------------------------------------------------ */
+
+typedef struct change_list {
+    arena *a;
+    repo_change *items;
+    size_t n, cap;
+} change_list;
+
+static void S_change(change_list *cl, repo_change_kind kind, const char *path, const git_oid *old,
+                     const git_oid *new_) {
+    cl->items = arena_grow(cl->a, cl->items, sizeof *cl->items, &cl->cap, cl->n + 1);
+    repo_change *c = &cl->items[cl->n++];
+    memset(c, 0, sizeof *c);
+    c->kind = kind;
+    c->path = arena_strdup(cl->a, path);
+    if (old) memcpy(c->old_oid, old->id, 20);
+    if (new_) memcpy(c->new_oid, new_->id, 20);
+}
+
+static int S_is_blob(const git_tree_entry *e) {
+    git_filemode_t m = git_tree_entry_filemode(e);
+    return m == GIT_FILEMODE_BLOB || m == GIT_FILEMODE_BLOB_EXECUTABLE;
+}
+
+/* Every blob of a tree as added (added = 1) or deleted. */
+static int S_all(git_repository *g, const git_tree_entry *e, strbuf *path, int added,
+                 change_list *cl, int depth) {
+    if (S_is_blob(e)) {
+        S_change(cl, added ? REPO_ADDED : REPO_DELETED, sb_str(path), added ? NULL : git_tree_entry_id(e),
+                 added ? git_tree_entry_id(e) : NULL);
+        return 0;
+    }
+    if (git_tree_entry_type(e) != GIT_OBJECT_TREE || depth > 64) return 0;
+    git_tree *t = NULL;
+    if (git_tree_lookup(&t, g, git_tree_entry_id(e)) < 0) return -1;
+    size_t base = path->len;
+    int rc = 0;
+    for (size_t i = 0; i < git_tree_entrycount(t) && rc == 0; i++) {
+        const git_tree_entry *c = git_tree_entry_byindex(t, i);
+        path->len = base;
+        sb_putc(path, '/');
+        sb_puts(path, git_tree_entry_name(c));
+        rc = S_all(g, c, path, added, cl, depth + 1);
+    }
+    path->len = base;
+    if (path->ptr) path->ptr[base] = '\0';
+    git_tree_free(t);
+    return rc;
+}
+
+/* Compares two trees (either may be NULL) by entry ids, descending only
+ * into subtrees whose ids differ. */
+static int S_diff_trees(git_repository *g, git_tree *a, git_tree *b, strbuf *path,
+                        change_list *cl, int depth) {
+    if (depth > 64) return 0;
+    size_t base = path->len;
+    int rc = 0;
+    size_t na = a ? git_tree_entrycount(a) : 0, nb = b ? git_tree_entrycount(b) : 0;
+    for (size_t i = 0; i < na && rc == 0; i++) {
+        const git_tree_entry *ea = git_tree_entry_byindex(a, i);
+        const git_tree_entry *eb = b ? git_tree_entry_byname(b, git_tree_entry_name(ea)) : NULL;
+        if (eb && git_oid_equal(git_tree_entry_id(ea), git_tree_entry_id(eb)) &&
+            git_tree_entry_filemode(ea) == git_tree_entry_filemode(eb))
+            continue;
+        path->len = base;
+        if (base) sb_putc(path, '/');
+        sb_puts(path, git_tree_entry_name(ea));
+        if (!eb) {
+            rc = S_all(g, ea, path, 0, cl, depth + 1);
+        } else if (S_is_blob(ea) && S_is_blob(eb)) {
+            S_change(cl, REPO_MODIFIED, sb_str(path), git_tree_entry_id(ea), git_tree_entry_id(eb));
+        } else if (git_tree_entry_type(ea) == GIT_OBJECT_TREE &&
+                   git_tree_entry_type(eb) == GIT_OBJECT_TREE) {
+            git_tree *ta = NULL, *tb = NULL;
+            if (git_tree_lookup(&ta, g, git_tree_entry_id(ea)) < 0 ||
+                git_tree_lookup(&tb, g, git_tree_entry_id(eb)) < 0) {
+                rc = -1;
+            } else {
+                rc = S_diff_trees(g, ta, tb, path, cl, depth + 1);
+            }
+            git_tree_free(ta);
+            git_tree_free(tb);
+        } else {
+            rc = S_all(g, ea, path, 0, cl, depth + 1);
+            if (rc == 0) rc = S_all(g, eb, path, 1, cl, depth + 1);
+        }
+    }
+    for (size_t i = 0; i < nb && rc == 0; i++) {
+        const git_tree_entry *eb = git_tree_entry_byindex(b, i);
+        if (a && git_tree_entry_byname(a, git_tree_entry_name(eb))) continue;
+        path->len = base;
+        if (base) sb_putc(path, '/');
+        sb_puts(path, git_tree_entry_name(eb));
+        rc = S_all(g, eb, path, 1, cl, depth + 1);
+    }
+    path->len = base;
+    if (path->ptr) path->ptr[base] = '\0';
+    return rc;
+}
+
+/* The tree at `prefix` in a commit; NULL (and 0) when it has none. */
+static int S_prefix_tree(git_repository *g, git_commit *c, const char *prefix, git_tree **out) {
+    git_tree *root = NULL;
+    *out = NULL;
+    if (git_commit_tree(&root, c) < 0) return -1;
+    if (!prefix || !*prefix) {
+        *out = root;
+        return 0;
+    }
+    git_tree_entry *e = NULL;
+    int rc = 0;
+    if (git_tree_entry_bypath(&e, root, prefix) == 0) {
+        if (git_tree_entry_type(e) == GIT_OBJECT_TREE) rc = git_tree_lookup(out, g, git_tree_entry_id(e));
+        git_tree_entry_free(e);
+    }
+    git_tree_free(root);
+    return rc < 0 ? -1 : 0;
+}
+
+int repo_walk_history(repo *r, arena *a, const repo_commit *head, const char *prefix,
+                      size_t max_commits, repo_commit_cb cb, void *payload, int *shallow,
+                      diag *d) {
+    git_oid oid;
+    git_commit *c = NULL;
+    git_tree *t = NULL;
+    int rc = -1;
+    size_t count = 0;
+    *shallow = 0;
+    if (git_oid_fromstr(&oid, head->id) < 0 || git_commit_lookup(&c, r->git, &oid) < 0) {
+        S_git_error(d, "cannot read the commit to build");
+        return -1;
+    }
+    if (S_prefix_tree(r->git, c, prefix, &t) < 0) goto fail;
+    strbuf path = STRBUF_INIT;
+    for (;;) {
+        git_commit *parent = NULL;
+        git_tree *pt = NULL;
+        int has_parent = git_commit_parentcount(c) > 0;
+        if (has_parent && git_commit_parent(&parent, c, 0) < 0) {
+            /* a shallow clone: the parent is not here */
+            has_parent = 0;
+            *shallow = 1;
+        }
+        if (parent && S_prefix_tree(r->git, parent, prefix, &pt) < 0) {
+            git_commit_free(parent);
+            sb_free(&path);
+            goto fail;
+        }
+        change_list cl = {a, NULL, 0, 0};
+        int same = t && pt && git_oid_equal(git_tree_id(t), git_tree_id(pt));
+        if (!same && (t || pt)) {
+            sb_clear(&path);
+            sb_puts(&path, prefix ? prefix : "");
+            if (S_diff_trees(r->git, pt, t, &path, &cl, 0) < 0) {
+                git_tree_free(pt);
+                git_commit_free(parent);
+                sb_free(&path);
+                goto fail;
+            }
+        }
+        repo_commit rc_info;
+        S_fill_commit(a, c, &rc_info);
+        int stop = cb(payload, &rc_info, cl.items, cl.n);
+        count++;
+        git_tree_free(t);
+        git_commit_free(c);
+        t = pt;
+        c = parent;
+        if (stop || !c || (max_commits && count >= max_commits)) {
+            if (c && max_commits && count >= max_commits) *shallow = 1;
+            break;
+        }
+    }
+    sb_free(&path);
+    rc = 0;
+fail:
+    if (rc < 0) S_git_error(d, "cannot read the history");
+    git_tree_free(t);
+    git_commit_free(c);
+    return rc;
+}
+
+int repo_read_blob(repo *r, const unsigned char oid[20], const char *shown_path, char **data,
+                   size_t *len, diag *d) {
+    repo_file f;
+    memset(&f, 0, sizeof f);
+    f.path = shown_path;
+    memcpy(f.oid, oid, 20);
+    int wt = r->worktree;
+    r->worktree = 0; /* history always comes from Git */
+    int rc = repo_read(r, &f, data, len, d);
+    r->worktree = wt;
+    return rc;
 }

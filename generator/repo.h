@@ -65,4 +65,38 @@ int repo_read(repo *r, const repo_file *f, char **data, size_t *len, diag *d);
 /* Reads a file of the host file system (themes): same contract. */
 int repo_read_host_file(const char *path, char **data, size_t *len, diag *d);
 
+
+/* ---- history ------------------------------------------------------------ */
+
+typedef enum { REPO_ADDED, REPO_MODIFIED, REPO_DELETED } repo_change_kind;
+
+/* A file under the walked folder that a commit changed against its first
+ * parent. */
+typedef struct repo_change {
+    repo_change_kind kind;
+    const char *path;             /* repository path */
+    unsigned char old_oid[20];    /* zero when added */
+    unsigned char new_oid[20];    /* zero when deleted */
+} repo_change;
+
+/* Called for each commit of the first-parent history of `head`, newest
+ * first, with the files under `prefix` that it changed (n may be 0). Return
+ * non-zero to stop. */
+typedef int (*repo_commit_cb)(void *payload, const repo_commit *c, const repo_change *changes,
+                              size_t n);
+
+/* Walks the first-parent history from `head`, comparing each commit's tree
+ * with its first parent's by entry ids and descending only into subtrees
+ * whose id changed. `max_commits` bounds the walk (0 = no bound). When the
+ * history is cut short (a shallow clone, a missing parent), *boundary gets
+ * the oldest commit reached (its changes are all of its files, as added) and
+ * *shallow is set. Returns 0, or -1 after a diagnostic. */
+int repo_walk_history(repo *r, arena *a, const repo_commit *head, const char *prefix,
+                      size_t max_commits, repo_commit_cb cb, void *payload, int *shallow,
+                      diag *d);
+
+/* Reads a blob by id (history): same contract as repo_read. */
+int repo_read_blob(repo *r, const unsigned char oid[20], const char *shown_path, char **data,
+                   size_t *len, diag *d);
+
 #endif

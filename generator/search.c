@@ -1,7 +1,1100 @@
-/* search.c — PLACEHOLDER until the search issue lands: writes no index. */
+/* search.c — the search index: documents from the model, Chinese-aware
+ * terms (CJK unigrams and bigrams, folded Latin words and numbers), ranked
+ * posting lists cut into segments, shards by term hash, per-result chunks.
+ * Format and query algorithm: docs/search.md. */
 #include "search.h"
 
-int search_write(const site *s, output *o, diag *d) {
-    (void)s, (void)o, (void)d;
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+
+/* ====================================================================== */
+/* Characters                                                             */
+
+uint32_t search_fold(uint32_t cp) {
+    if (cp >= 0xFF01 && cp <= 0xFF5E) cp -= 0xFEE0;
+    else if (cp == 0x3000) cp = 0x20;
+    if (cp >= 'A' && cp <= 'Z') cp += 32;
+    return cp;
+}
+
+/* Keep in step with S_class in search.js. */
+search_class search_char_class(uint32_t c) {
+    if (c < 0x80) {
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+            return SEARCH_WORD;
+        return SEARCH_SEP;
+    }
+    if (c == 0xAD || (c >= 0x200B && c <= 0x200D) || c == 0x2060 || (c >= 0xFE00 && c <= 0xFE0F) ||
+        c == 0xFEFF || (c >= 0xE0100 && c <= 0xE01EF))
+        return SEARCH_IGNORE;
+    if (c < 0xC0 || c == 0xD7 || c == 0xF7) return SEARCH_SEP;
+    if (c >= 0x1100 && c <= 0x11FF) return SEARCH_CJK;            /* Hangul Jamo */
+    if (c >= 0x2000 && c <= 0x2BFF) return SEARCH_SEP;            /* punctuation, symbols, ①... */
+    if (c >= 0x2E00 && c <= 0x2E7F) return SEARCH_SEP;            /* supplemental punctuation */
+    if (c >= 0x2E80 && c <= 0x2FDF) return SEARCH_CJK;            /* radicals */
+    if (c >= 0x2FF0 && c <= 0x2FFF) return SEARCH_SEP;            /* ideographic description */
+    if (c >= 0x3000 && c <= 0x303F)                               /* CJK symbols, punctuation */
+        return (c >= 0x3005 && c <= 0x3007) ? SEARCH_CJK : SEARCH_SEP;
+    if (c == 0x30FB) return SEARCH_SEP;                           /* katakana middle dot */
+    if (c >= 0x3040 && c <= 0x31FF) return SEARCH_CJK;            /* kana, bopomofo, jamo */
+    if (c >= 0x3200 && c <= 0x33FF) return SEARCH_SEP;            /* enclosed, compatibility */
+    if (c >= 0x3400 && c <= 0x4DBF) return SEARCH_CJK;
+    if (c >= 0x4DC0 && c <= 0x4DFF) return SEARCH_SEP;            /* hexagrams */
+    if (c >= 0x4E00 && c <= 0x9FFF) return SEARCH_CJK;
+    if (c >= 0xA960 && c <= 0xA97F) return SEARCH_CJK;            /* Hangul Jamo ext-A */
+    if (c >= 0xAC00 && c <= 0xD7FF) return SEARCH_CJK;            /* Hangul */
+    if (c >= 0xD800 && c <= 0xF8FF) return SEARCH_SEP;            /* surrogates, private use */
+    if (c >= 0xF900 && c <= 0xFAFF) return SEARCH_CJK;
+    if (c >= 0xFE10 && c <= 0xFE6F) return SEARCH_SEP;            /* vertical, small forms */
+    if (c >= 0xFF00 && c <= 0xFF65) return SEARCH_SEP;            /* (folded before), ｡｢｣､･ */
+    if (c >= 0xFF66 && c <= 0xFFDC) return SEARCH_CJK;            /* half-width kana, Hangul */
+    if (c >= 0xFFE0) {
+        if (c <= 0xFFFF) return SEARCH_SEP;
+        if (c >= 0x1F000 && c <= 0x1FAFF) return SEARCH_SEP;      /* emoji, symbols */
+        if (c >= 0x20000 && c <= 0x3FFFF) return SEARCH_CJK;      /* extensions B.. */
+        if (c >= 0xF0000) return SEARCH_SEP;                      /* private use */
+    }
+    return SEARCH_WORD;
+}
+
+uint32_t search_utf8_next(const char *str, size_t n, size_t *i) {
+    const unsigned char *s = (const unsigned char *)str;
+    size_t k = *i;
+    unsigned char c = s[k];
+    uint32_t cp;
+    size_t len;
+    if (c < 0x80) {
+        *i = k + 1;
+        return c;
+    } else if (c >= 0xC2 && c <= 0xDF) {
+        cp = c & 0x1F, len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        cp = c & 0x0F, len = 3;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        cp = c & 0x07, len = 4;
+    } else {
+        *i = k + 1;
+        return 0xFFFD;
+    }
+    if (k + len > n) {
+        *i = k + 1;
+        return 0xFFFD;
+    }
+    for (size_t j = 1; j < len; j++) {
+        if ((s[k + j] & 0xC0) != 0x80) {
+            *i = k + 1;
+            return 0xFFFD;
+        }
+        cp = (cp << 6) | (s[k + j] & 0x3F);
+    }
+    if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+        (len == 4 && (cp < 0x10000 || cp > 0x10FFFF))) {
+        *i = k + 1;
+        return 0xFFFD;
+    }
+    *i = k + len;
+    return cp;
+}
+
+static size_t S_utf8_put(char *out, uint32_t cp) {
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char)(0xC0 | (cp >> 6));
+        out[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xE0 | (cp >> 12));
+        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | (cp >> 18));
+    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+static size_t S_utf8_count(const char *s, size_t n) {
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++)
+        if (((unsigned char)s[i] & 0xC0) != 0x80) c++;
+    return c;
+}
+
+void search_terms(const char *text, size_t n, search_term_fn fn, void *payload) {
+    char word[SEARCH_WORD_MAX * 4];
+    size_t wlen = 0, wchars = 0;
+    int in_word = 0;
+    char prev[4];
+    size_t prevlen = 0; /* the previous CJK character of the run, 0 when none */
+    size_t i = 0;
+    while (i < n) {
+        uint32_t cp = search_fold(search_utf8_next(text, n, &i));
+        search_class c = search_char_class(cp);
+        if (c == SEARCH_IGNORE) continue;
+        if (c != SEARCH_WORD && in_word) {
+            fn(payload, word, wlen);
+            in_word = 0, wlen = 0, wchars = 0;
+        }
+        if (c != SEARCH_CJK) prevlen = 0;
+        if (c == SEARCH_WORD) {
+            in_word = 1;
+            if (wchars < SEARCH_WORD_MAX) {
+                wlen += S_utf8_put(word + wlen, cp);
+                wchars++;
+            }
+        } else if (c == SEARCH_CJK) {
+            char cur[8];
+            size_t cl = S_utf8_put(cur, cp);
+            fn(payload, cur, cl);
+            if (prevlen) {
+                char pair[8];
+                memcpy(pair, prev, prevlen);
+                memcpy(pair + prevlen, cur, cl);
+                fn(payload, pair, prevlen + cl);
+            }
+            memcpy(prev, cur, cl);
+            prevlen = cl;
+        }
+    }
+    if (in_word) fn(payload, word, wlen);
+}
+
+int search_rank_class(int in_title, size_t title_len, unsigned tf, size_t body_len) {
+    int t = 0, b = 0;
+    if (in_title) {
+        static const size_t limits[] = {4, 8, 12, 16, 24, 32, 48};
+        t = 1;
+        for (int k = 0; k < 7; k++)
+            if (title_len <= limits[k]) {
+                t = 8 - k;
+                break;
+            }
+    }
+    if (tf) {
+        unsigned long long dens = (unsigned long long)tf * 4096 / ((unsigned long long)body_len + 256);
+        b = 1;
+        for (unsigned long long lim = 8; lim <= 256 && dens >= lim; lim *= 2) b++;
+    }
+    return t * 8 + b;
+}
+
+uint32_t search_hash(const char *s, size_t n) {
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 16777619u;
+    }
+    return h;
+}
+
+void search_put_varint(strbuf *b, uint64_t x) {
+    char tmp[10];
+    size_t n = 0;
+    do {
+        unsigned char c = x & 0x7F;
+        x >>= 7;
+        if (x) c |= 0x80;
+        tmp[n++] = (char)c;
+    } while (x);
+    sb_append(b, tmp, n);
+}
+
+/* ====================================================================== */
+/* HTML to text                                                           */
+
+static int S_is_block_tag(const char *name, size_t n) {
+    static const char *const tags[] = {"p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4",
+                                       "h5", "h6", "blockquote", "pre", "table", "thead",
+                                       "tbody", "tr", "td", "th", "dl", "dt", "dd", "hr",
+                                       "br", "section", "figure", "figcaption", "details",
+                                       "summary", "caption", "tfoot", "article", "aside",
+                                       "header", "footer", "nav"};
+    for (size_t i = 0; i < sizeof tags / sizeof *tags; i++)
+        if (strlen(tags[i]) == n && strncasecmp(tags[i], name, n) == 0) return 1;
     return 0;
+}
+
+/* Appends a separator: a line break for blocks, one space for white space;
+ * never at the start, never two in a row (a line break wins). */
+static void S_sep(strbuf *out, size_t start, char c) {
+    if (out->len == start) return;
+    char last = out->ptr[out->len - 1];
+    if (last == '\n') return;
+    if (last == ' ') {
+        if (c == '\n') out->ptr[out->len - 1] = '\n';
+        return;
+    }
+    sb_putc(out, c);
+}
+
+/* The end of the tag that opens at html[i] ('<'), past '>', or 0 when it
+ * is not a tag. */
+static size_t S_tag_end(const char *h, size_t n, size_t i) {
+    size_t k = i + 1;
+    if (k < n && h[k] == '/') k++;
+    if (k >= n || !((h[k] >= 'a' && h[k] <= 'z') || (h[k] >= 'A' && h[k] <= 'Z') || h[k] == '!'))
+        return 0;
+    char q = 0;
+    for (; k < n; k++) {
+        if (q) {
+            if (h[k] == q) q = 0;
+        } else if (h[k] == '"' || h[k] == '\'') {
+            q = h[k];
+        } else if (h[k] == '>') {
+            return k + 1;
+        }
+    }
+    return n;
+}
+
+static size_t S_entity(const char *h, size_t n, size_t i, uint32_t *cp) {
+    static const struct { const char *name; uint32_t cp; } named[] = {
+        {"amp", '&'}, {"lt", '<'}, {"gt", '>'}, {"quot", '"'}, {"apos", '\''}, {"nbsp", 0xA0}};
+    size_t k = i + 1;
+    size_t semi = k;
+    while (semi < n && semi - k < 12 && h[semi] != ';') semi++;
+    if (semi >= n || h[semi] != ';') return 0;
+    if (h[k] == '#') {
+        uint32_t v = 0;
+        size_t j = k + 1;
+        int hex = j < semi && (h[j] == 'x' || h[j] == 'X');
+        if (hex) j++;
+        if (j == semi) return 0;
+        for (; j < semi; j++) {
+            int dgt;
+            char c = h[j];
+            if (c >= '0' && c <= '9') dgt = c - '0';
+            else if (hex && c >= 'a' && c <= 'f') dgt = c - 'a' + 10;
+            else if (hex && c >= 'A' && c <= 'F') dgt = c - 'A' + 10;
+            else return 0;
+            v = v * (hex ? 16 : 10) + (uint32_t)dgt;
+            if (v > 0x10FFFF) return 0;
+        }
+        if (v == 0 || (v >= 0xD800 && v <= 0xDFFF)) v = 0xFFFD;
+        *cp = v;
+        return semi + 1 - i;
+    }
+    for (size_t e = 0; e < sizeof named / sizeof *named; e++)
+        if (strlen(named[e].name) == semi - k && memcmp(named[e].name, h + k, semi - k) == 0) {
+            *cp = named[e].cp;
+            return semi + 1 - i;
+        }
+    return 0;
+}
+
+void search_html_text(strbuf *out, const char *h, size_t n) {
+    size_t start = out->len;
+    size_t i = 0;
+    while (i < n) {
+        char c = h[i];
+        if (c == '<') {
+            size_t e = S_tag_end(h, n, i);
+            if (!e) {
+                sb_putc(out, '<');
+                i++;
+                continue;
+            }
+            size_t k = i + 1;
+            int closing = k < n && h[k] == '/';
+            if (closing) k++;
+            size_t ns = k;
+            while (k < e && ((h[k] >= 'a' && h[k] <= 'z') || (h[k] >= 'A' && h[k] <= 'Z') ||
+                             (h[k] >= '0' && h[k] <= '9')))
+                k++;
+            size_t nl = k - ns;
+            if (!closing && nl == 1 && (h[ns] == 'a' || h[ns] == 'A')) {
+                /* the link to an item's page that roles.c puts after a
+                 * heading's text: not part of the text */
+                const char *cls = memmem(h + k, e - k, "class=\"item-link", 16);
+                if (cls) {
+                    const char *close = memmem(h + e, n - e, "</a>", 4);
+                    i = close ? (size_t)(close - h) + 4 : n;
+                    continue;
+                }
+            }
+            if (S_is_block_tag(h + ns, nl)) S_sep(out, start, '\n');
+            i = e;
+            continue;
+        }
+        if (c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f') {
+            S_sep(out, start, ' ');
+            i++;
+            continue;
+        }
+        if (c == '&') {
+            uint32_t cp;
+            size_t el = S_entity(h, n, i, &cp);
+            if (el) {
+                char buf[4];
+                sb_append(out, buf, S_utf8_put(buf, cp));
+                i += el;
+                continue;
+            }
+        }
+        sb_putc(out, c);
+        i++;
+    }
+    while (out->len > start && (out->ptr[out->len - 1] == '\n' || out->ptr[out->len - 1] == ' '))
+        out->ptr[--out->len] = '\0';
+}
+
+/* ====================================================================== */
+/* Documents                                                              */
+
+typedef enum { K_PLAN, K_SECTION, K_GOAL, K_TASK, K_MEASURE, K_BODY, K_INDICATOR, K_PAGE, K_COUNT } kind;
+static const char *const kind_names[K_COUNT] = {"plan", "section", "goal", "task", "measure",
+                                                "body", "indicator", "page"};
+/* The kind filter of the page: sections are part of their plan. */
+static const char *const kind_filter[K_COUNT] = {"plan", "plan", "goal", "task", "measure",
+                                                 "body", "indicator", "page"};
+
+typedef struct sdoc {
+    kind k;
+    const char *url;
+    const char *title;
+    const char *alt;        /* other names: aliases, document number ("\n"-joined) */
+    int plan;               /* index into s->plans, -1 */
+    strbuf text;            /* the body text */
+    const char **bodies;    /* body ids it relates to (for the body filter) */
+    size_t nbodies;
+    const indicator *ind;   /* K_INDICATOR */
+} sdoc;
+
+typedef struct sdocs {
+    arena *a;
+    sdoc *v;
+    size_t n, cap;
+} sdocs;
+
+static sdoc *S_doc_add(sdocs *ds, kind k, const char *url, const char *title, int pidx) {
+    ds->v = arena_grow(ds->a, ds->v, sizeof *ds->v, &ds->cap, ds->n + 1);
+    sdoc *d = &ds->v[ds->n++];
+    memset(d, 0, sizeof *d);
+    d->k = k, d->url = url, d->title = title ? title : "", d->alt = "", d->plan = pidx;
+    return d;
+}
+
+static void S_doc_bodies(sdocs *ds, sdoc *d, body *const *list, size_t n) {
+    if (!n) return;
+    const char **v = arena_alloc(ds->a, (d->nbodies + n) * sizeof *v);
+    if (d->nbodies) memcpy(v, d->bodies, d->nbodies * sizeof *v);
+    for (size_t i = 0; i < n; i++) v[d->nbodies + i] = list[i]->id;
+    d->bodies = v;
+    d->nbodies += n;
+}
+
+/* A piece of a plan's HTML owned by one document. */
+typedef struct srange {
+    size_t start, end;
+    size_t doc;
+    int heading;            /* starts with a heading element to leave out */
+} srange;
+
+static int S_range_cmp(const void *a, const void *b) {
+    const srange *x = a, *y = b;
+    if (x->start != y->start) return x->start < y->start ? -1 : 1;
+    if (x->end != y->end) return x->end > y->end ? -1 : 1;
+    return 0;
+}
+
+/* Text of html[from, to), leaving out a leading heading element. */
+static void S_piece(strbuf *t, const char *html, size_t from, size_t to, int heading) {
+    if (to <= from) return;
+    if (heading) {
+        const char *close = memmem(html + from, to - from, "</h", 3);
+        if (close) {
+            const char *gt = memchr(close, '>', (size_t)(html + to - close));
+            from = gt ? (size_t)(gt - html) + 1 : to;
+        }
+    }
+    if (t->len && to > from) S_sep(t, 0, '\n');
+    search_html_text(t, html + from, to - from);
+}
+
+/* Gives each range its text, minus the ranges nested in it. */
+static void S_owner(sdocs *ds, const char *html, srange *r, size_t n, size_t *i) {
+    const srange *me = &r[(*i)++];
+    size_t pos = me->start;
+    int heading = me->heading;
+    strbuf *t = &ds->v[me->doc].text;
+    while (*i < n && r[*i].start < me->end) {
+        if (r[*i].end > me->end) r[*i].end = me->end; /* overhangs its parent: clamp */
+        size_t cstart = r[*i].start, cend = r[*i].end;
+        S_piece(t, html, pos, cstart, heading);
+        heading = 0;
+        S_owner(ds, html, r, n, i);
+        if (cend > pos) pos = cend;
+    }
+    if (pos < me->end) S_piece(t, html, pos, me->end, heading);
+}
+
+static const char *S_join(arena *a, const char *const *v, size_t n, const char *first) {
+    strbuf b = STRBUF_INIT;
+    if (first && *first) sb_puts(&b, first);
+    for (size_t i = 0; i < n; i++) {
+        if (!v[i] || !*v[i]) continue;
+        if (b.len) sb_putc(&b, '\n');
+        sb_puts(&b, v[i]);
+    }
+    const char *r = arena_strdup(a, sb_str(&b));
+    sb_free(&b);
+    return r;
+}
+
+static void S_collect_plan(sdocs *ds, const site *s, size_t pi) {
+    const plan *p = s->plans[pi];
+    arena *a = ds->a;
+    const md_doc *md = &p->doc.md;
+    size_t pdoc = ds->n;
+    sdoc *d = S_doc_add(ds, K_PLAN, arena_printf(a, "plans/%s/", p->doc.id), p->doc.title, (int)pi);
+    d->alt = S_join(a, p->aliases, p->naliases, p->number);
+    if (p->issuer) {
+        const body *b = bodies_get(&s->bodies, p->issuer);
+        if (b) S_doc_bodies(ds, d, (body *const *)&b, 1);
+    }
+    const char *html = md->html ? md->html : "";
+    size_t hlen = md->html ? md->html_len : 0;
+
+    item **by_block = calloc(md->nblocks ? md->nblocks : 1, sizeof *by_block);
+    srange *r = malloc((md->nblocks + 1) * sizeof *r);
+    if (!by_block || !r) abort();
+    for (size_t i = 0; i < p->nitems; i++)
+        if (p->items[i]->block < md->nblocks) by_block[p->items[i]->block] = p->items[i];
+
+    size_t nr = 0;
+    size_t first = hlen;
+    for (size_t b = 0; b < md->nblocks; b++)
+        if (md->blocks[b].kind == MD_HEADING && md->blocks[b].html_off < first) {
+            first = md->blocks[b].html_off;
+            break;
+        }
+    r[nr++] = (srange){0, first, pdoc, 0};
+    static const char *const dirs[] = {"goals", "tasks", "measures"};
+    static const kind kinds[] = {K_GOAL, K_TASK, K_MEASURE};
+    for (size_t b = 0; b < md->nblocks; b++) {
+        const md_block *bl = &md->blocks[b];
+        const item *it = by_block[b];
+        if (bl->html_off > hlen) continue;
+        size_t end;
+        if (bl->kind == MD_HEADING) {
+            end = hlen;
+            for (size_t c = b + 1; c < md->nblocks; c++)
+                if (md->blocks[c].kind == MD_HEADING && md->blocks[c].html_off >= bl->html_off) {
+                    end = md->blocks[c].html_off;
+                    break;
+                }
+        } else {
+            if (!it) continue; /* a list item with attributes but no role */
+            end = bl->html_end && bl->html_end <= hlen ? bl->html_end : hlen;
+        }
+        if (end < bl->html_off) end = bl->html_off;
+        sdoc *sd;
+        if (it) {
+            sd = S_doc_add(ds, kinds[it->role],
+                           arena_printf(a, "plans/%s/%s/%s/", p->doc.id, dirs[it->role], it->id),
+                           it->title ? it->title : bl->text, (int)pi);
+            S_doc_bodies(ds, sd, it->leads, it->nleads);
+            S_doc_bodies(ds, sd, it->partners, it->npartners);
+        } else {
+            sd = S_doc_add(ds, K_SECTION, arena_printf(a, "plans/%s/#%s", p->doc.id, bl->anchor),
+                           bl->text, (int)pi);
+        }
+        r[nr++] = (srange){bl->html_off, end, ds->n - 1, bl->kind == MD_HEADING};
+    }
+    /* Ranges nest: a heading owns the text up to the next heading, a list
+     * item with a role is carved out of whatever holds it. */
+    qsort(r + 1, nr - 1, sizeof *r, S_range_cmp);
+    size_t i = 0;
+    while (i < nr) S_owner(ds, html, r, nr, &i);
+    for (size_t k = pdoc; k < ds->n; k++) { /* no trailing separator */
+        strbuf *t = &ds->v[k].text;
+        while (t->len && (t->ptr[t->len - 1] == '\n' || t->ptr[t->len - 1] == ' ')) t->ptr[--t->len] = '\0';
+    }
+    free(r);
+    free(by_block);
+}
+
+static void S_collect_indicator(sdocs *ds, const indicator *ind, int pidx) {
+    sdoc *d = S_doc_add(ds, K_INDICATOR, arena_printf(ds->a, "indicators/%s/", ind->id),
+                        ind->name ? ind->name : ind->id, pidx);
+    d->ind = ind;
+    d->alt = ind->id;
+    const char *parts[] = {ind->unit, ind->source, ind->goal ? ind->goal->title : NULL};
+    for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
+        if (!parts[i] || !*parts[i]) continue;
+        if (d->text.len) sb_putc(&d->text, '\n');
+        sb_puts(&d->text, parts[i]);
+    }
+    if (ind->lead) S_doc_bodies(ds, d, (body *const *)&ind->lead, 1);
+}
+
+/* Documents in order: each plan with its sections, items and indicators
+ * (so that a plan is a range of documents), then the other indicators, the
+ * bodies and the pages. */
+static void S_collect(sdocs *ds, const site *s, size_t *plan_first, size_t *plan_end) {
+    arena *a = ds->a;
+    for (size_t pi = 0; pi < s->nplans; pi++) {
+        plan_first[pi] = ds->n;
+        S_collect_plan(ds, s, pi);
+        for (size_t k = 0; k < s->nindicators; k++)
+            if (s->indicators[k]->plan == s->plans[pi]) S_collect_indicator(ds, s->indicators[k], (int)pi);
+        plan_end[pi] = ds->n;
+    }
+    for (size_t k = 0; k < s->nindicators; k++)
+        if (!s->indicators[k]->plan) S_collect_indicator(ds, s->indicators[k], -1);
+    for (size_t k = 0; k < s->bodies.n; k++) {
+        body *b = s->bodies.items[k];
+        sdoc *d = S_doc_add(ds, K_BODY, arena_printf(a, "bodies/%s/", b->id), b->name ? b->name : b->id, -1);
+        d->alt = S_join(a, b->aliases, b->naliases, NULL);
+        if (b->parent && b->parent->name) sb_puts(&d->text, b->parent->name);
+        S_doc_bodies(ds, d, &b, 1);
+    }
+    for (size_t k = 0; k < s->npages; k++) {
+        const page *pg = s->pages[k];
+        sdoc *d = S_doc_add(ds, K_PAGE, arena_printf(a, "pages/%s/", pg->doc.id), pg->doc.title, -1);
+        if (pg->doc.md.html) search_html_text(&d->text, pg->doc.md.html, pg->doc.md.html_len);
+    }
+}
+
+/* ====================================================================== */
+/* Terms and postings                                                     */
+
+typedef struct sterm {
+    uint32_t off, len;      /* the term's bytes in the pool */
+    uint32_t hash;
+    uint32_t df;
+    uint32_t cur;           /* the document being counted, UINT32_MAX when none */
+    uint32_t last;          /* the last document appended */
+    uint32_t tf;
+    uint8_t intitle;
+    uint32_t file;          /* file number (df > SEARCH_INLINE_DF) */
+    unsigned char *post;    /* (delta varint, class byte) per document */
+    size_t plen, pcap;
+} sterm;
+
+typedef struct sindex {
+    strbuf pool;
+    sterm *t;
+    size_t nt, cap;
+    uint32_t *slots;        /* term index + 1, 0 = empty */
+    size_t mask;
+    uint32_t *touched;      /* terms seen in the current document */
+    size_t ntouched, ctouched;
+    int oom;
+    /* the document being indexed */
+    uint32_t doc;
+    int field;              /* 0 title, 1 body */
+} sindex;
+
+static int S_grow_slots(sindex *x) {
+    size_t n = x->mask ? (x->mask + 1) * 2 : 1u << 16;
+    uint32_t *s = calloc(n, sizeof *s);
+    if (!s) return -1;
+    for (size_t i = 0; i < x->nt; i++) {
+        size_t h = x->t[i].hash & (n - 1);
+        while (s[h]) h = (h + 1) & (n - 1);
+        s[h] = (uint32_t)i + 1;
+    }
+    free(x->slots);
+    x->slots = s;
+    x->mask = n - 1;
+    return 0;
+}
+
+static sterm *S_intern(sindex *x, const char *s, size_t n) {
+    uint32_t h = search_hash(s, n);
+    if (!x->slots || x->nt * 2 >= x->mask) {
+        if (S_grow_slots(x) < 0) return NULL;
+    }
+    size_t i = h & x->mask;
+    while (x->slots[i]) {
+        sterm *t = &x->t[x->slots[i] - 1];
+        if (t->hash == h && t->len == n && memcmp(x->pool.ptr + t->off, s, n) == 0) return t;
+        i = (i + 1) & x->mask;
+    }
+    if (x->nt == x->cap) {
+        size_t nc = x->cap ? x->cap * 2 : 4096;
+        sterm *nt = realloc(x->t, nc * sizeof *nt);
+        if (!nt) return NULL;
+        x->t = nt, x->cap = nc;
+    }
+    sterm *t = &x->t[x->nt];
+    memset(t, 0, sizeof *t);
+    t->off = (uint32_t)x->pool.len, t->len = (uint32_t)n, t->hash = h, t->cur = UINT32_MAX;
+    sb_append(&x->pool, s, n);
+    if (x->pool.oom) return NULL;
+    x->slots[i] = (uint32_t)++x->nt;
+    return t;
+}
+
+static void S_on_term(void *payload, const char *s, size_t n) {
+    sindex *x = payload;
+    sterm *t = S_intern(x, s, n);
+    if (!t) {
+        x->oom = 1;
+        return;
+    }
+    if (t->cur != x->doc) {
+        t->cur = x->doc, t->tf = 0, t->intitle = 0;
+        if (x->ntouched == x->ctouched) {
+            size_t nc = x->ctouched ? x->ctouched * 2 : 1024;
+            uint32_t *v = realloc(x->touched, nc * sizeof *v);
+            if (!v) {
+                x->oom = 1;
+                return;
+            }
+            x->touched = v, x->ctouched = nc;
+        }
+        x->touched[x->ntouched++] = (uint32_t)(t - x->t);
+    }
+    if (x->field == 0) t->intitle = 1;
+    else if (x->field == 1 && t->tf < UINT32_MAX) t->tf++;
+}
+
+static void S_post(sindex *x, sterm *t, uint32_t doc, int cls) {
+    if (t->plen + 6 > t->pcap) {
+        size_t nc = t->pcap ? t->pcap * 2 : 16;
+        unsigned char *p = realloc(t->post, nc);
+        if (!p) {
+            x->oom = 1;
+            return;
+        }
+        t->post = p, t->pcap = nc;
+    }
+    uint32_t d = doc - (t->df ? t->last : 0);
+    do {
+        unsigned char c = d & 0x7F;
+        d >>= 7;
+        if (d) c |= 0x80;
+        t->post[t->plen++] = c;
+    } while (d);
+    t->post[t->plen++] = (unsigned char)cls;
+    t->last = doc;
+    t->df++;
+}
+
+static void S_index_doc(sindex *x, uint32_t docno, const sdoc *d, strbuf *tmp) {
+    x->doc = docno;
+    x->ntouched = 0;
+    sb_clear(tmp);
+    sb_puts(tmp, d->title);
+    if (d->alt && *d->alt) {
+        sb_putc(tmp, '\n');
+        sb_puts(tmp, d->alt);
+    }
+    size_t title_len = S_utf8_count(tmp->ptr ? tmp->ptr : "", tmp->len);
+    x->field = 0;
+    search_terms(sb_str(tmp), tmp->len, S_on_term, x);
+    x->field = 1;
+    search_terms(sb_str(&d->text), d->text.len, S_on_term, x);
+    size_t body_len = S_utf8_count(sb_str(&d->text), d->text.len);
+    /* filters: kind and bodies, as terms no text can hold (U+0001) */
+    x->field = 2;
+    sb_clear(tmp);
+    sb_printf(tmp, "\001k:%s", kind_filter[d->k]);
+    S_on_term(x, tmp->ptr, tmp->len);
+    for (size_t i = 0; i < d->nbodies; i++) {
+        sb_clear(tmp);
+        sb_printf(tmp, "\001b:%s", d->bodies[i]);
+        S_on_term(x, tmp->ptr, tmp->len);
+    }
+    for (size_t i = 0; i < x->ntouched; i++) {
+        sterm *t = &x->t[x->touched[i]];
+        S_post(x, t, docno, search_rank_class(t->intitle, title_len, t->tf, body_len));
+    }
+}
+
+/* ====================================================================== */
+/* Writing                                                                */
+
+typedef struct swriter {
+    output *o;
+    diag *d;
+    uint64_t id;            /* FNV-1a 64 of everything written: the index's version */
+    size_t files, bytes;
+    int failed;
+} swriter;
+
+static void S_write(swriter *w, const char *path, const char *data, size_t n) {
+    if (w->failed) return;
+    for (size_t i = 0; i < n; i++) {
+        w->id ^= (unsigned char)data[i];
+        w->id *= 1099511628211ull;
+    }
+    if (output_write(w->o, path, data, n, w->d) < 0) w->failed = 1;
+    w->files++;
+    w->bytes += n;
+}
+
+static void S_json_str(strbuf *b, const char *s) {
+    sb_putc(b, '"');
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        unsigned char c = *p;
+        if (c == '"' || c == '\\') {
+            sb_putc(b, '\\');
+            sb_putc(b, (char)c);
+        } else if (c == '\n') {
+            sb_puts(b, "\\n");
+        } else if (c < 0x20 || c == 0x7F) {
+            sb_printf(b, "\\u%04x", c);
+        } else if (c == 0xE2 && p[1] == 0x80 && (p[2] == 0xA8 || p[2] == 0xA9)) {
+            sb_printf(b, "\\u%04x", p[2] == 0xA8 ? 0x2028 : 0x2029);
+            p += 2;
+        } else {
+            sb_putc(b, (char)c);
+        }
+    }
+    sb_putc(b, '"');
+}
+
+/* A slice of a ranked list: runs of [class byte, count, doc deltas]. */
+static void S_ranked(strbuf *b, const uint32_t *docs, const unsigned char *cls, size_t n) {
+    size_t i = 0;
+    while (i < n) {
+        size_t j = i;
+        while (j < n && cls[j] == cls[i]) j++;
+        sb_putc(b, (char)cls[i]);
+        search_put_varint(b, j - i);
+        uint32_t prev = 0;
+        for (size_t k = i; k < j; k++) {
+            search_put_varint(b, docs[k] - prev);
+            prev = docs[k];
+        }
+        i = j;
+    }
+}
+
+/* Membership: [0, count, deltas] or [1, bitmap of ndocs bits]. */
+static void S_members(strbuf *b, const uint32_t *sorted, size_t n, size_t ndocs) {
+    strbuf l = STRBUF_INIT;
+    search_put_varint(&l, n);
+    uint32_t prev = 0;
+    for (size_t k = 0; k < n; k++) {
+        search_put_varint(&l, sorted[k] - prev);
+        prev = sorted[k];
+    }
+    size_t bm = (ndocs + 7) / 8;
+    if (l.len <= bm) {
+        sb_putc(b, 0);
+        sb_append(b, l.ptr, l.len);
+    } else {
+        sb_putc(b, 1);
+        size_t at = b->len;
+        for (size_t k = 0; k < bm; k++) sb_putc(b, 0);
+        if (!b->oom)
+            for (size_t k = 0; k < n; k++) b->ptr[at + (sorted[k] >> 3)] |= (char)(1u << (sorted[k] & 7));
+    }
+    sb_free(&l);
+}
+
+static size_t S_nseg(size_t df) {
+    size_t n = 0, covered = 0, size = SEARCH_SEG0;
+    while (covered < df) {
+        covered += size;
+        size *= 4;
+        n++;
+    }
+    return n;
+}
+
+typedef struct sorder {
+    uint32_t shard;
+    const sterm *t;
+    const char *bytes;
+} sorder;
+
+static int S_order_cmp(const void *a, const void *b) {
+    const sorder *x = a, *y = b;
+    if (x->shard != y->shard) return x->shard < y->shard ? -1 : 1;
+    size_t n = x->t->len < y->t->len ? x->t->len : y->t->len;
+    int c = memcmp(x->bytes, y->bytes, n);
+    if (c) return c;
+    return x->t->len < y->t->len ? -1 : x->t->len > y->t->len;
+}
+
+/* Decodes a term's postings into docs/cls (document order), then sorts a
+ * copy into ranked order: class descending, document ascending. */
+static void S_decode(const sterm *t, uint32_t *docs, unsigned char *cls) {
+    size_t p = 0;
+    uint32_t doc = 0;
+    for (uint32_t k = 0; k < t->df; k++) {
+        uint32_t d = 0;
+        int sh = 0;
+        unsigned char c;
+        do {
+            c = t->post[p++];
+            d |= (uint32_t)(c & 0x7F) << sh;
+            sh += 7;
+        } while (c & 0x80);
+        doc = k ? doc + d : d;
+        docs[k] = doc;
+        cls[k] = t->post[p++];
+    }
+}
+
+static void S_rank(const uint32_t *docs, const unsigned char *cls, size_t n, uint32_t *rdocs,
+                   unsigned char *rcls) {
+    size_t count[256] = {0}, start[256];
+    for (size_t k = 0; k < n; k++) count[cls[k]]++;
+    size_t at = 0;
+    for (int c = 255; c >= 0; c--) {
+        start[c] = at;
+        at += count[c];
+    }
+    for (size_t k = 0; k < n; k++) {
+        size_t j = start[cls[k]]++;
+        rdocs[j] = docs[k];
+        rcls[j] = cls[k];
+    }
+}
+
+static void S_path(char *buf, size_t n, const char *dir, size_t num, const char *suffix) {
+    /* search/t/12/12345-0.bin: a thousand files a folder */
+    snprintf(buf, n, "search/%s/%zu/%zu%s", dir, num / 1000, num, suffix);
+}
+
+static int S_write_terms(swriter *w, sindex *x, size_t ndocs, size_t *nshards_out) {
+    /* Shard count: about 2 KB of dictionary per shard, a power of two. */
+    size_t est = 0;
+    uint32_t maxdf = 0;
+    for (size_t i = 0; i < x->nt; i++) {
+        const sterm *t = &x->t[i];
+        est += t->len + 4 + (t->df <= SEARCH_INLINE_DF ? t->plen + 4 : 8 + 3 * S_nseg(t->df));
+        if (t->df > maxdf) maxdf = t->df;
+    }
+    size_t nshards = 1;
+    while (nshards < 65536 && nshards * 2048 < est) nshards *= 2;
+    *nshards_out = nshards;
+
+    sorder *ord = malloc((x->nt ? x->nt : 1) * sizeof *ord);
+    uint32_t *docs = malloc(((size_t)maxdf + 1) * sizeof *docs * 2);
+    unsigned char *cls = malloc(((size_t)maxdf + 1) * 2);
+    if (!ord || !docs || !cls) {
+        free(ord), free(docs), free(cls);
+        return -1;
+    }
+    uint32_t *rdocs = docs + maxdf + 1;
+    unsigned char *rcls = cls + maxdf + 1;
+    for (size_t i = 0; i < x->nt; i++)
+        ord[i] = (sorder){x->t[i].hash % (uint32_t)nshards, &x->t[i], x->pool.ptr + x->t[i].off};
+    qsort(ord, x->nt, sizeof *ord, S_order_cmp);
+
+    strbuf shard = STRBUF_INIT, f = STRBUF_INIT;
+    char path[128];
+    size_t nfile = 0;
+    size_t i = 0;
+    for (size_t sh = 0; sh < nshards && !w->failed; sh++) {
+        size_t j = i;
+        while (j < x->nt && ord[j].shard == sh) j++;
+        sb_clear(&shard);
+        search_put_varint(&shard, j - i);
+        for (size_t k = i; k < j; k++) {
+            const sterm *t = ord[k].t;
+            search_put_varint(&shard, t->len);
+            sb_append(&shard, ord[k].bytes, t->len);
+            search_put_varint(&shard, t->df);
+            S_decode(t, docs, cls);
+            S_rank(docs, cls, t->df, rdocs, rcls);
+            if (t->df <= SEARCH_INLINE_DF) {
+                S_ranked(&shard, rdocs, rcls, t->df);
+                continue;
+            }
+            size_t fileno = nfile++;
+            search_put_varint(&shard, fileno);
+            size_t nseg = S_nseg(t->df);
+            search_put_varint(&shard, nseg);
+            size_t from = 0, size = SEARCH_SEG0;
+            for (size_t s = 0; s < nseg; s++) {
+                size_t cnt = t->df - from < size ? t->df - from : size;
+                sb_clear(&f);
+                S_ranked(&f, rdocs + from, rcls + from, cnt);
+                char suffix[32];
+                snprintf(suffix, sizeof suffix, "-%zu.bin", s);
+                S_path(path, sizeof path, "t", fileno, suffix);
+                if (f.oom) goto oom;
+                S_write(w, path, f.ptr, f.len);
+                search_put_varint(&shard, cnt);
+                sb_putc(&shard, (char)rcls[from]);
+                search_put_varint(&shard, f.len);
+                from += cnt;
+                size *= 4;
+            }
+            if (nseg > 1) {
+                sb_clear(&f);
+                S_members(&f, docs, t->df, ndocs);
+                S_path(path, sizeof path, "t", fileno, "-m.bin");
+                if (f.oom) goto oom;
+                S_write(w, path, f.ptr, f.len);
+                search_put_varint(&shard, f.len);
+            }
+        }
+        if (shard.oom) goto oom;
+        snprintf(path, sizeof path, "search/s/%zu.bin", sh);
+        S_write(w, path, shard.ptr ? shard.ptr : "", shard.len);
+        i = j;
+    }
+    sb_free(&shard), sb_free(&f);
+    free(ord), free(docs), free(cls);
+    return w->failed ? -1 : 0;
+oom:
+    sb_free(&shard), sb_free(&f);
+    free(ord), free(docs), free(cls);
+    return -1;
+}
+
+/* Per-result data: CHUNK documents a file, in document order. */
+static int S_write_chunks(swriter *w, const site *s, const sdocs *ds, size_t chunk) {
+    strbuf b = STRBUF_INIT;
+    char path[96];
+    int *local = malloc((s->nplans ? s->nplans : 1) * sizeof *local);
+    if (!local) return -1;
+    for (size_t p = 0; p < s->nplans; p++) local[p] = -1;
+    for (size_t c = 0; c * chunk < ds->n && !w->failed; c++) {
+        size_t lo = c * chunk, hi = lo + chunk < ds->n ? lo + chunk : ds->n;
+        sb_clear(&b);
+        sb_puts(&b, "{\"p\":[");
+        int np = 0;
+        for (size_t k = lo; k < hi; k++) {
+            int pi = ds->v[k].plan;
+            if (pi < 0 || local[pi] >= 0) continue;
+            local[pi] = np++;
+            if (np > 1) sb_putc(&b, ',');
+            sb_putc(&b, '[');
+            S_json_str(&b, s->plans[pi]->doc.id);
+            sb_putc(&b, ',');
+            S_json_str(&b, s->plans[pi]->doc.title);
+            sb_putc(&b, ']');
+        }
+        sb_puts(&b, "],\"d\":[");
+        for (size_t k = lo; k < hi; k++) {
+            const sdoc *d = &ds->v[k];
+            if (k > lo) sb_putc(&b, ',');
+            sb_putc(&b, '[');
+            S_json_str(&b, kind_names[d->k]);
+            sb_putc(&b, ',');
+            S_json_str(&b, d->url);
+            sb_putc(&b, ',');
+            S_json_str(&b, d->title);
+            sb_putc(&b, ',');
+            S_json_str(&b, d->alt);
+            sb_printf(&b, ",%d,", d->plan >= 0 ? local[d->plan] : -1);
+            S_json_str(&b, sb_str(&d->text));
+            sb_putc(&b, ']');
+        }
+        sb_puts(&b, "]}\n");
+        for (size_t k = lo; k < hi; k++)
+            if (ds->v[k].plan >= 0) local[ds->v[k].plan] = -1;
+        if (b.oom) break;
+        S_path(path, sizeof path, "d", c, ".json");
+        S_write(w, path, b.ptr, b.len);
+    }
+    int rc = b.oom || w->failed ? -1 : 0;
+    sb_free(&b);
+    free(local);
+    return rc;
+}
+
+int search_write(const site *s, output *o, diag *d) {
+    int rc = -1;
+    sdocs ds = {arena_new(), NULL, 0, 0};
+    sindex x;
+    memset(&x, 0, sizeof x);
+    strbuf tmp = STRBUF_INIT, b = STRBUF_INIT;
+    swriter w = {o, d, 14695981039346656037ull, 0, 0, 0};
+    size_t *plan_first = calloc(s->nplans + 1, sizeof *plan_first);
+    size_t *plan_end = calloc(s->nplans + 1, sizeof *plan_end);
+    if (!ds.a || !plan_first || !plan_end) goto oom;
+
+    S_collect(&ds, s, plan_first, plan_end);
+    size_t text_bytes = 0;
+    for (size_t i = 0; i < ds.n; i++) {
+        if (ds.v[i].text.oom) goto oom;
+        text_bytes += ds.v[i].text.len + strlen(ds.v[i].title) + strlen(ds.v[i].alt) +
+                      strlen(ds.v[i].url) + 24;
+    }
+    for (size_t i = 0; i < ds.n && !x.oom; i++) S_index_doc(&x, (uint32_t)i, &ds.v[i], &tmp);
+    if (x.oom || tmp.oom) goto oom;
+
+    /* Documents a chunk: about 3 KB a file on average. */
+    size_t chunk = ds.n ? (text_bytes / ds.n ? 3072 / (text_bytes / ds.n) : 64) : 1;
+    if (chunk < 1) chunk = 1;
+    if (chunk > 64) chunk = 64;
+
+    size_t nshards = 1;
+    if (S_write_terms(&w, &x, ds.n, &nshards) < 0) {
+        if (!w.failed) goto oom;
+        goto done;
+    }
+    if (S_write_chunks(&w, s, &ds, chunk) < 0) {
+        if (!w.failed) goto oom;
+        goto done;
+    }
+
+    /* plans.json: [id, title, first document, end] in document order;
+     * bodies.json: [id, name] for the body filter. */
+    sb_clear(&b);
+    sb_putc(&b, '[');
+    for (size_t p = 0; p < s->nplans; p++) {
+        if (p) sb_puts(&b, ",\n");
+        sb_putc(&b, '[');
+        S_json_str(&b, s->plans[p]->doc.id);
+        sb_putc(&b, ',');
+        S_json_str(&b, s->plans[p]->doc.title);
+        sb_printf(&b, ",%zu,%zu]", plan_first[p], plan_end[p]);
+    }
+    sb_puts(&b, "]\n");
+    if (b.oom) goto oom;
+    S_write(&w, "search/plans.json", b.ptr, b.len);
+    sb_clear(&b);
+    sb_putc(&b, '[');
+    for (size_t k = 0; k < s->bodies.n; k++) {
+        if (k) sb_puts(&b, ",\n");
+        sb_putc(&b, '[');
+        S_json_str(&b, s->bodies.items[k]->id);
+        sb_putc(&b, ',');
+        S_json_str(&b, s->bodies.items[k]->name);
+        sb_putc(&b, ']');
+    }
+    sb_puts(&b, "]\n");
+    if (b.oom) goto oom;
+    S_write(&w, "search/bodies.json", b.ptr, b.len);
+
+    /* The manifest last: its id is a hash of everything written before it,
+     * so that a browser never mixes the files of two builds. */
+    sb_clear(&b);
+    sb_printf(&b,
+              "{\"format\":%d,\"id\":\"%016llx\",\"docs\":%zu,\"shards\":%zu,\"chunk\":%zu,"
+              "\"inline\":%d,\"seg0\":%d,\"word_max\":%d,\"plans\":%zu,\"bodies\":%zu,"
+              "\"terms\":%zu,\"files\":%zu,\"bytes\":%zu}\n",
+              SEARCH_FORMAT, (unsigned long long)w.id, ds.n, nshards, chunk, SEARCH_INLINE_DF,
+              SEARCH_SEG0, SEARCH_WORD_MAX, s->nplans, s->bodies.n, x.nt, w.files + 1, w.bytes);
+    if (b.oom) goto oom;
+    S_write(&w, "search/manifest.json", b.ptr, b.len);
+    rc = w.failed ? -1 : 0;
+    goto done;
+oom:
+    diag_error(d, NULL, 0, 0, "search index: out of memory");
+    rc = -1;
+done:
+    for (size_t i = 0; i < ds.n; i++) sb_free(&ds.v[i].text);
+    for (size_t i = 0; i < x.nt; i++) free(x.t[i].post);
+    free(x.t);
+    free(x.slots);
+    free(x.touched);
+    sb_free(&x.pool);
+    sb_free(&tmp);
+    sb_free(&b);
+    free(plan_first);
+    free(plan_end);
+    if (ds.a) arena_free(ds.a);
+    return rc;
 }

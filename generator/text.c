@@ -94,3 +94,30 @@ char *text_date_of(long long t, int offset_min, char *buf) {
     snprintf(buf, 11, "%04u-%02u-%02u", y, m, d);
     return buf;
 }
+
+char *text_sanitize_utf8(arena *a, const char *s, size_t n) {
+    char *out = arena_alloc(a, n * 3 + 1), *w = out;
+    size_t i = 0;
+    while (i < n) {
+        int nul;
+        size_t ok = text_check_utf8(s + i, n - i, &nul);
+        /* copy the valid run, replacing control characters */
+        for (size_t k = 0; k < ok; k++) {
+            unsigned char c = (unsigned char)s[i + k];
+            if (c < 0x20 && c != '\n' && c != '\t') {
+                memcpy(w, "\xEF\xBF\xBD", 3);
+                w += 3;
+            } else {
+                *w++ = (char)c;
+            }
+        }
+        i += ok;
+        if (i < n) {
+            memcpy(w, "\xEF\xBF\xBD", 3);
+            w += 3;
+            i++;
+        }
+    }
+    *w = '\0';
+    return out;
+}

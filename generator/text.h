@@ -3,9 +3,15 @@
 #define PP_TEXT_H
 #include <stddef.h>
 
+#include "arena.h"
+
 /* Returns n when s[0..n) is valid UTF-8 without NUL bytes, else the offset of
  * the first bad byte; *is_nul tells whether it is a NUL byte. */
 size_t text_check_utf8(const char *s, size_t n, int *is_nul);
+/* A copy of s[0..n) in which every invalid UTF-8 sequence and control
+ * character (but \n and \t) is replaced by U+FFFD (for text from Git:
+ * author names, commit messages). */
+char *text_sanitize_utf8(arena *a, const char *s, size_t n);
 /* 1-based line and byte column of offset `off` in s. */
 void text_line_col(const char *s, size_t off, int *line, int *col);
 /* Is s a valid id: [a-z0-9-]+, at most 100 bytes, not starting with '-'? */

@@ -1,0 +1,24 @@
+/* history.h — every plan's revisions, from the first-parent history of the
+ * built commit: the plan as it stood, what each revision changed (text
+ * aligned, characters marked) and the change in the plan's own terms. */
+#ifndef PP_HISTORY_H
+#define PP_HISTORY_H
+
+#include "diag.h"
+#include "model.h"
+#include "repo.h"
+
+/* At most this many commits are walked (docs/history.md). */
+#define HISTORY_MAX_COMMITS 100000
+
+/* Fills plan->revisions for every plan of s (parallel over plans, `jobs`
+ * threads, each with its own handle on r). Past revisions that no longer
+ * parse are kept, marked by an empty html. Returns 0, or -1 on a failure
+ * that stops the build (the repository cannot be read). */
+int history_collect(site *s, repo *r, int jobs, diag *d);
+
+/* The plan id a file's bytes declare (front matter `id:`), else `stem`.
+ * Exposed for tests. */
+const char *history_plan_id(arena *a, const char *src, size_t len, const char *stem);
+
+#endif

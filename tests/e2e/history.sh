@@ -1,0 +1,225 @@
+# history.sh — revisions, diffs in the reader's terms, changes in the plan's
+# terms, the site-wide change list and feed, shallow clones.
+
+# A plan with goals and tasks, committed in three revisions.
+three_revisions() {
+    mkrepo r
+    printf -- '- id: a\n  name: 甲单位\n- id: b\n  name: 乙单位\n' > r/content/bodies.yaml
+    cat > r/content/plans/p.md <<'MD'
+---
+id: p
+title: 规划
+status: draft
+---
+## 目标 {.goals}
+### 科学素质 {#g1}
+到2020年达到10%。
+## 任务 {.tasks}
+### 任务一 {#t1 goals="g1" lead="a" due="2019-12-31"}
+开展科普活动。
+MD
+    commit_at r "2020-01-10T10:00:00+08:00" "征求意见稿"
+    sed -i 's/达到10%/达到12%/; s/status: draft/status: adopted/; s/lead="a"/lead="b"/; s/2019-12-31/2020-06-30/' r/content/plans/p.md
+    printf '### 任务二 {#t2 goals="g1" lead="a"}\n新增的任务。\n' >> r/content/plans/p.md
+    commit_at r "2020-02-10T10:00:00+08:00" "正式通过"
+    sed -i 's/开展科普活动。/开展群众性科普活动。/' r/content/plans/p.md
+    commit_at r "2020-03-10T10:00:00+08:00" "修改任务一"
+}
+
+t_revisions_listed_newest_first() {
+    three_revisions
+    pp build --repo r --out public --quiet
+    expect_status 0
+    f=public/plans/p/history/index.html
+    expect_file $f '修改任务一'
+    python3 - $f <<'PY'
+import sys
+h = open(sys.argv[1]).read()
+a, b, c = h.index("修改任务一"), h.index("正式通过"), h.index("征求意见稿")
+assert a < b < c, (a, b, c)
+PY
+    revs=$(git -C r log --format=%H | cut -c1-12)
+    for rev in $revs; do
+        expect_file public/plans/p/history/$rev/index.html
+        expect_file public/plans/p/diff/$rev/index.html
+    done
+    old=$(git -C r rev-list --max-parents=0 HEAD | cut -c1-12)
+    # a past version is marked as such, with the text as it stood
+    expect_file public/plans/p/history/$old/index.html 'class="past-banner"'
+    expect_file public/plans/p/history/$old/index.html '达到10%'
+    # the plan page says when it last changed
+    expect_file public/plans/p/index.html 'history/'
+    python3 - public/data/site.json <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+p = d["plans"][0]
+assert [r["message"] for r in p["revisions"]] == ["修改任务一", "正式通过", "征求意见稿"], p["revisions"]
+assert all(len(r["commit"]) == 40 and r["url"].startswith("plans/p/history/") for r in p["revisions"])
+PY
+}
+
+t_diff_marks_characters_and_plan_terms() {
+    three_revisions
+    pp build --repo r --out public --quiet
+    expect_status 0
+    mid=$(git -C r rev-parse HEAD~1 | cut -c1-12)
+    last=$(git -C r rev-parse HEAD | cut -c1-12)
+    f=public/plans/p/diff/$mid/index.html
+    # the changed characters are marked inside the paragraph
+    expect_file $f '<del>10</del>'
+    expect_file $f '<ins>12</ins>'
+    # the change told in the plan's own terms
+    expect_file $f 'change-field'
+    expect_file $f '<del>draft</del> → <ins>adopted</ins>'
+    expect_file $f 'change-figure'
+    expect_file $f '<del>10%</del> → <ins>12%</ins>'
+    expect_file $f 'change-lead-added'
+    expect_file $f 'change-lead-removed'
+    expect_file $f 'change-due'
+    expect_file $f '<del>2019-12-31</del> → <ins>2020-06-30</ins>'
+    expect_file $f 'change-item-added'
+    expect_file public/plans/p/diff/$last/index.html '<ins>群众性</ins>'
+}
+
+t_changes_page_and_feed() {
+    three_revisions
+    pp build --repo r --out public --quiet --base-url https://plans.example.org/sub
+    expect_status 0
+    expect_file public/changes/index.html '修改任务一'
+    python3 - public/feed.xml <<'PY'
+import sys, xml.etree.ElementTree as ET
+ns = {"a": "http://www.w3.org/2005/Atom"}
+root = ET.parse(sys.argv[1]).getroot()
+entries = root.findall("a:entry", ns)
+assert len(entries) == 3, len(entries)
+assert entries[0].find("a:summary", ns).text == "修改任务一"
+link = entries[0].find("a:link", ns).get("href")
+assert link.startswith("https://plans.example.org/sub/plans/p/diff/"), link
+for e in entries:
+    assert e.find("a:updated", ns).text.endswith("Z")
+    assert e.find("a:id", ns).text
+PY
+}
+
+t_delete_and_bring_back() {
+    mkrepo r
+    plan r p "规划"
+    commit_at r "2020-01-10T10:00:00+08:00" "add"
+    git -C r rm -q content/plans/p.md
+    commit_at r "2020-02-10T10:00:00+08:00" "remove"
+    plan r p "规划（恢复）"
+    commit_at r "2020-03-10T10:00:00+08:00" "bring back"
+    pp build --repo r --out public --quiet
+    expect_status 0
+    f=public/plans/p/history/index.html
+    expect_file $f 'revision-deleted'
+    expect_file $f 'bring back'
+    expect_file $f 'add'
+}
+
+t_rename_with_edit_and_swap() {
+    mkrepo r
+    printf -- '---\nid: one\ntitle: 一号\n---\n第一版。\n' > r/content/plans/a.md
+    printf -- '---\nid: two\ntitle: 二号\n---\n第二个。\n' > r/content/plans/b.md
+    commit_at r "2020-01-10T10:00:00+08:00" "add"
+    git -C r mv content/plans/a.md content/plans/moved.md
+    sed -i 's/第一版/第二版/' r/content/plans/moved.md
+    commit_at r "2020-02-10T10:00:00+08:00" "rename and edit"
+    # the two files swap names; the ids stay with the text
+    git -C r mv content/plans/moved.md content/plans/tmp.md
+    git -C r mv content/plans/b.md content/plans/moved.md
+    git -C r mv content/plans/tmp.md content/plans/b.md
+    commit_at r "2020-03-10T10:00:00+08:00" "swap"
+    pp build --repo r --out public --quiet
+    expect_status 0
+    f=public/plans/one/history/index.html
+    expect_file $f 'rename and edit'
+    expect_file $f 'swap'
+    expect_file $f 'content/plans/a.md</code> → <code>content/plans/moved.md'
+    rev=$(git -C r rev-parse HEAD~1 | cut -c1-12)
+    expect_file public/plans/one/diff/$rev/index.html '<del>一</del>|<ins>二</ins>'
+    # plan two: added, then swapped (no text change)
+    expect_file public/plans/two/history/index.html 'swap'
+}
+
+t_markup_and_odd_messages() {
+    mkrepo r
+    plan r p "规划"
+    GIT_AUTHOR_NAME=$'Bad \xff\xfe Name' commit_at r "2020-01-10T10:00:00+08:00" '<script>alert(1)</script> & more'
+    printf '\n更多。\n' >> r/content/plans/p.md
+    git -C r add -A
+    GIT_AUTHOR_DATE="2020-02-10T10:00:00+08:00" GIT_COMMITTER_DATE="2020-02-10T10:00:00+08:00" \
+        git -C r commit -q --allow-empty-message -m ''
+    pp build --repo r --out public --quiet
+    expect_status 0
+    for f in public/plans/p/history/index.html public/changes/index.html public/feed.xml; do
+        expect_no_match $f '<script>alert'
+    done
+    expect_file public/plans/p/history/index.html '&lt;script&gt;alert\(1\)&lt;/script&gt; &amp; more'
+    python3 -c 'import sys; open(sys.argv[1], encoding="utf-8").read()' public/plans/p/history/index.html
+    expect_file public/plans/p/history/index.html 'Bad � Name|Bad �� Name'
+    python3 -c 'import sys, xml.etree.ElementTree as ET; ET.parse(sys.argv[1])' public/feed.xml
+}
+
+t_shallow_clone_says_where_history_begins() {
+    three_revisions
+    git clone -q --depth 1 "file://$PWD/r" shallow
+    pp build --repo shallow --out public --quiet
+    expect_status 0
+    expect_file public/plans/p/history/index.html 'class="notice"'
+    n=$(ls public/plans/p/history | grep -c '^[0-9a-f]\{12\}$')
+    [ "$n" = 1 ] || fail "expected one revision in a shallow clone, got $n"
+}
+
+t_no_history_option() {
+    three_revisions
+    pp build --repo r --out public --quiet --no-history
+    expect_status 0
+    [ ! -e public/plans/p/history ] || fail "history written with --no-history"
+    expect_file public/plans/p/index.html
+}
+
+t_large_diff_and_long_history() {
+    mkrepo r
+    python3 - <<'PY'
+lines = ["---", "id: big", "title: 大", "---", ""]
+for i in range(100000):
+    lines.append(f"第{i}行。")
+    lines.append("")
+open("r/content/plans/big.md", "w").write("\n".join(lines))
+PY
+    commit_at r "2020-01-10T10:00:00+08:00" "big"
+    python3 - <<'PY'
+lines = ["---", "id: big", "title: 大", "---", ""]
+for i in range(100000):
+    lines.append(f"第{i}段，已改。")
+    lines.append("")
+open("r/content/plans/big.md", "w").write("\n".join(lines))
+PY
+    commit_at r "2020-02-10T10:00:00+08:00" "rewrite everything"
+    # 2,000 commits touching one small plan, written with fast-import
+    plan r small "小"
+    commit_at r "2020-02-11T10:00:00+08:00" "small"
+    python3 - <<'PY' | git -C r fast-import --quiet
+import sys
+out = []
+for i in range(2000):
+    body = f"---\nid: small\ntitle: 小\n---\n\n第{i}版。\n".encode()
+    msg = f"edit {i}".encode()
+    out.append(b"commit refs/heads/main\n")
+    out.append(f"committer T <t@example.org> {1581400000 + i * 60} +0800\n".encode())
+    out.append(b"data %d\n%s\n" % (len(msg), msg))
+    if i == 0:
+        out.append(b"from refs/heads/main^0\n")
+    out.append(b"M 100644 inline content/plans/small.md\n")
+    out.append(b"data %d\n%s\n" % (len(body), body))
+sys.stdout.buffer.write(b"".join(out))
+PY
+    git -C r reset -q --hard main
+    PP_TIMEOUT=300 pp build --repo r --out public --quiet
+    expect_status 0
+    n=$(ls public/plans/small/history | grep -c '^[0-9a-f]\{12\}$')
+    [ "$n" = 2001 ] || fail "expected 2001 revisions, got $n"
+    rev=$(git -C r log --format=%H -1 -- content/plans/big.md | cut -c1-12)
+    expect_file public/plans/big/diff/$rev/index.html 'diff-'
+}
