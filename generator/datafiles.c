@@ -151,6 +151,23 @@ static int S_site_json(const site *s, output *o, diag *d) {
         json_kv_str(&w, "status", plan_status_name(p->status));
         S_strlist(&w, "parents", p->parents, p->nparents);
         S_strlist(&w, "aliases", p->aliases, p->naliases);
+        json_key(&w, "revisions");
+        json_array_begin(&w);
+        for (size_t k = 0; k < p->nrevisions; k++) {
+            const plan_revision *rv = &p->revisions[k];
+            char day[16], rurl[256];
+            snprintf(rurl, sizeof rurl, "plans/%s/history/%s/", p->doc.id, rv->commit.short_id);
+            json_object_begin(&w);
+            json_kv_str(&w, "commit", rv->commit.id);
+            json_kv_str(&w, "date", text_date_of(rv->commit.author_time, rv->commit.author_offset, day));
+            json_kv_str(&w, "author", rv->commit.author);
+            json_kv_str(&w, "message", rv->commit.summary);
+            json_kv_str(&w, "url", rurl);
+            json_key(&w, "deleted");
+            json_bool(&w, rv->deleted);
+            json_object_end(&w);
+        }
+        json_array_end(&w);
         S_item_ids(&w, "goals", p, ROLE_GOAL);
         S_item_ids(&w, "tasks", p, ROLE_TASK);
         S_item_ids(&w, "measures", p, ROLE_MEASURE);
