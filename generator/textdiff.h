@@ -71,10 +71,12 @@ typedef struct textdiff_stats {
  *
  * `stats` (may be NULL) is filled in. Returns 0, or -1 when out of memory
  * (out may then hold part of the output, or have its oom flag set). */
+#ifndef TEXTDIFF_MAX_COST /* (overridable at build time, for tests of the caps) */
 #define TEXTDIFF_MAX_COST 4096
 #define TEXTDIFF_MAX_COST_CHARS 2048
 #define TEXTDIFF_WORK_BUDGET 200000000u
 #define TEXTDIFF_MAX_PAIR_UNITS 1000000u
+#endif
 
 int textdiff_html(strbuf *out, const char *old_text, size_t old_len, const char *new_text,
                   size_t new_len, const char *fold_fmt, int context, textdiff_stats *stats);
