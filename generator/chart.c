@@ -81,6 +81,10 @@ static void S_amount(strbuf *out, double v, const char *unit, const S_words *w) 
     }
 }
 
+void chart_amount(strbuf *out, double v, const char *unit, const char *lang) {
+    S_amount(out, v, unit, S_lang(lang));
+}
+
 /* ------------------------------------------------------------------------
  * The text alternative
  * ------------------------------------------------------------------------ */
@@ -131,7 +135,7 @@ void chart_describe(strbuf *out, const chart_data *c) {
  * ------------------------------------------------------------------------ */
 
 #define S_W 400.0
-#define S_FONT 12.0
+#define S_FONT 13.0
 #define S_PLOT_TOP 34.0
 #define S_PLOT_H 150.0
 #define S_RIGHT 22.0
@@ -336,7 +340,9 @@ int chart_svg(strbuf *out, const chart_data *c) {
         ly[i] = legend_top + row * 20;
         x += iw;
     }
-    double height = legend_top + (nitems ? (row + 1) * 20 : 0) + 4;
+    double sample_y = legend_top + (nitems ? (row + 1) * 20 : 0);
+    int sample = c->sample && c->nvalues;
+    double height = sample_y + (sample ? 20 : 0) + 4;
 
     strbuf desc = STRBUF_INIT, title = STRBUF_INIT;
     chart_describe(&desc, c);
@@ -366,8 +372,6 @@ int chart_svg(strbuf *out, const chart_data *c) {
         if (u.oom) out->oom = 1;
         sb_free(&u);
     }
-    if (c->sample && c->nvalues)
-        S_text(out, S_W - 8, 16, "end", "chart-sample", w->sample);
 
     /* grid and value axis */
     sb_puts(out, "<g class=\"chart-grid\" stroke=\"#d4d4d4\" stroke-width=\"1\">\n");
@@ -452,6 +456,7 @@ int chart_svg(strbuf *out, const chart_data *c) {
             S_text(out, mx + 20, my, NULL, "chart-legend", items[i].text);
         }
     }
+    if (sample) S_text(out, 14, sample_y, NULL, "chart-sample", w->sample);
     sb_puts(out, "</g>\n</svg>");
     return 0;
 }

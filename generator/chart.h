@@ -37,6 +37,10 @@ void chart_describe(strbuf *out, const chart_data *c);
  * for ordinary sizes, no trailing zeros ("5.14", "10", "-0.5"). */
 void chart_number(char buf[32], double v);
 
+/* A number with its unit as the language writes it: "10%", "150家"; in
+ * English a space before a unit other than "%" ("150 stations"). */
+void chart_amount(strbuf *out, double v, const char *unit, const char *lang);
+
 /* The point of the straight line from `from` to `to` at `year`, clamped to
  * the segment's ends. */
 double chart_line_at(chart_point from, chart_point to, int year);

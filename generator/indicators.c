@@ -223,6 +223,7 @@ static int S_script_line(lua_State *L, const char *script, const char **chunk_ou
  * ------------------------------------------------------------------------ */
 
 static int S_rawfield(lua_State *L, int t, const char *k) {
+    t = lua_absindex(L, t);
     lua_pushstring(L, k);
     return lua_rawget(L, t);
 }
@@ -234,7 +235,7 @@ static const char *S_text(S_ctx *ctx, S_decl *dc, lua_State *L, int t, const cha
     int ty = S_rawfield(L, t, key);
     const char *out = NULL;
     if (ty == LUA_TNIL) {
-        if (required) diag_error(ctx->d, dc->script, dc->line, 0, "indicator needs a %s", key);
+        if (required) diag_error(ctx->d, dc->script, dc->line, 0, "indicator{} has no %s", key);
     } else if (ty != LUA_TSTRING) {
         diag_error(ctx->d, dc->script, dc->line, 0, "%s must be a string, not a %s", key, lua_typename(L, ty));
     } else {
@@ -277,8 +278,9 @@ static const char *S_describe(lua_State *L, int idx, char *buf, size_t size) {
         }
     } else if (ty == LUA_TNUMBER) {
         char num[32];
-        chart_number(num, lua_tonumber(L, idx));
-        snprintf(buf, size, "%s", num);
+        lua_Number v = lua_tonumber(L, idx);
+        chart_number(num, v);
+        snprintf(buf, size, "%s", isnan(v) ? "NaN (0/0)" : isinf(v) ? "an infinity" : num);
     } else {
         snprintf(buf, size, "a %s", lua_typename(L, ty));
     }
@@ -507,8 +509,13 @@ static void S_unknown_fields(S_ctx *ctx, S_decl *dc, lua_State *L, int t) {
             for (int i = 0; S_fields[i] && !known; i++) known = strcmp(lua_tostring(L, -1), S_fields[i]) == 0;
         if (known) continue;
         if (nbad >= 16) more++;
-        else if (lua_type(L, -1) == LUA_TSTRING) bad[nbad++] = arena_printf(ctx->s->a, "\"%.80s\"", S_describe(L, -1, buf, sizeof buf) + 1);
-        else bad[nbad++] = arena_printf(ctx->s->a, "%s", S_describe(L, -1, buf, sizeof buf));
+        else {
+            /* "tagret" (a string) -> "tagret" */
+            const char *desc = S_describe(L, -1, buf, sizeof buf);
+            const char *tail = strstr(desc, " (a string)");
+            size_t len = tail && lua_type(L, -1) == LUA_TSTRING ? (size_t)(tail - desc) : strlen(desc);
+            bad[nbad++] = arena_strndup(ctx->s->a, desc, len);
+        }
     }
     qsort(bad, (size_t)nbad, sizeof *bad, S_cmp_str);
     for (int i = 0; i < nbad; i++)
@@ -557,6 +564,10 @@ static int S_l_indicator(lua_State *L) {
     }
     ind->name = S_text(ctx, dc, L, 1, "name", 1);
     ind->unit = S_text(ctx, dc, L, 1, "unit", 0);
+    if (ind->unit && strlen(ind->unit) > 60) {
+        diag_error(ctx->d, dc->script, dc->line, 0, "unit is too long (at most 60 bytes): \"%.60s...\"", ind->unit);
+        ind->unit = NULL;
+    }
     ind->source = S_text(ctx, dc, L, 1, "source", 0);
     dc->x->note = S_text(ctx, dc, L, 1, "note", 0);
     dc->plan_ref = S_text(ctx, dc, L, 1, "plan", 0);
@@ -1410,14 +1421,48 @@ static void S_set_num(lua_State *L, const char *k, double v) {
     lua_setfield(L, -2, k);
 }
 
-/* {year, value, text} */
-static void S_push_value(lua_State *L, const indicator_value *p) {
-    lua_createtable(L, 0, 3);
+/* The number of decimals a figure is written with ("5.14" -> 2). */
+static int S_decimals(double v) {
+    char num[32];
+    chart_number(num, v);
+    const char *dot = strchr(num, '.');
+    return dot && !strchr(num, 'e') ? (int)strlen(dot + 1) : 0;
+}
+
+/* A value of the straight line, rounded to as many decimals as the
+ * indicator's most precise figure (at least 1, at most 4): 6.112 -> 6.11
+ * beside 5.14; 33.333 -> 33.3 beside counts. */
+static double S_round_expected(const indicator *ind, double v) {
+    int dp = 0;
+    if (ind->has_baseline && S_decimals(ind->baseline.value) > dp) dp = S_decimals(ind->baseline.value);
+    if (ind->has_target && S_decimals(ind->target.value) > dp) dp = S_decimals(ind->target.value);
+    for (size_t i = 0; i < ind->nvalues; i++)
+        if (S_decimals(ind->values[i].value) > dp) dp = S_decimals(ind->values[i].value);
+    dp = dp < 1 ? 1 : dp > 4 ? 4 : dp;
+    double scale = pow(10, dp), r = round(v * scale) / scale;
+    return isfinite(r) ? r : v;
+}
+
+/* "10%", "150家": the number with its unit, in the site's language */
+static void S_set_amount(lua_State *L, const char *k, double v, const char *unit, const char *lang) {
+    char buf[160]; /* copied out first: lua_pushstring may raise */
+    strbuf a = STRBUF_INIT;
+    chart_amount(&a, v, unit, lang);
+    snprintf(buf, sizeof buf, "%s", sb_str(&a));
+    sb_free(&a);
+    lua_pushstring(L, buf);
+    lua_setfield(L, -2, k);
+}
+
+/* {year, value, text, amount} */
+static void S_push_value(lua_State *L, const indicator_value *p, const char *unit, const char *lang) {
+    lua_createtable(L, 0, 4);
     lua_pushinteger(L, p->year);
     lua_setfield(L, -2, "year");
     lua_pushnumber(L, p->value);
     lua_setfield(L, -2, "value");
     S_set_num(L, "text", p->value);
+    S_set_amount(L, "amount", p->value, unit, lang);
 }
 
 static void S_push_item(lua_State *L, const item *it) {
@@ -1479,7 +1524,7 @@ static void S_push_rows(lua_State *L, const indicator *ind) {
         if (ind->has_baseline && ind->baseline.year == y) S_set_num(L, "baseline", ind->baseline.value);
         if (ind->has_target && ind->target.year == y) S_set_num(L, "target", ind->target.value);
         if (has_line && from.year < to.year && y >= from.year && y <= to.year)
-            S_set_num(L, "expected", chart_line_at(from, to, y));
+            S_set_num(L, "expected", S_round_expected(ind, chart_line_at(from, to, y)));
         lua_rawseti(L, -2, ++row);
     }
     free(years);
@@ -1542,24 +1587,28 @@ void indicators_push(lua_State *L, const indicator *ind, int full, const char *l
     lua_setfield(L, -2, "custom");
     S_set_str(L, "direction", ind->down ? "down" : "up");
     if (ind->has_baseline) {
-        S_push_value(L, &ind->baseline);
+        S_push_value(L, &ind->baseline, ind->unit, lang);
         lua_setfield(L, -2, "baseline");
     }
     if (ind->has_target) {
-        S_push_value(L, &ind->target);
+        S_push_value(L, &ind->target, ind->unit, lang);
         lua_setfield(L, -2, "target");
     }
     lua_createtable(L, (int)ind->nvalues, 0);
     for (size_t i = 0; i < ind->nvalues; i++) {
-        S_push_value(L, &ind->values[i]);
+        S_push_value(L, &ind->values[i], ind->unit, lang);
         lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
     lua_setfield(L, -2, "values");
     if (ind->nvalues) {
-        S_push_value(L, &ind->values[ind->nvalues - 1]);
+        S_push_value(L, &ind->values[ind->nvalues - 1], ind->unit, lang);
         lua_setfield(L, -2, "latest");
     }
-    if (x->has_expected) S_set_num(L, "expected", x->expected);
+    if (x->has_expected) {
+        double e = S_round_expected(ind, x->expected);
+        S_set_num(L, "expected", e);
+        S_set_amount(L, "expected_amount", e, ind->unit, lang);
+    }
     S_set_str(L, "source", ind->source);
     S_set_str(L, "note", x->note);
     lua_pushboolean(L, ind->sample);
