@@ -140,14 +140,17 @@ int build_run(const build_options *opt) {
     int rrc = render_site(&s, &th, o, &ropt, d);
     progress_done();
     S_stage_time("render", &ts);
-    if (rrc < 0 || datafiles_write(&s, o, d) < 0 || search_write(&s, o, d) < 0 || diag_errors(d)) {
+    int drc = rrc < 0 ? -1 : datafiles_write(&s, o, d);
+    S_stage_time("data", &ts);
+    int src = drc < 0 ? -1 : search_write(&s, o, d);
+    S_stage_time("search", &ts);
+    if (rrc < 0 || drc < 0 || src < 0 || diag_errors(d)) {
         status = diag_errors(d) ? EXIT_CONTENT : EXIT_IO;
         output_abort(o);
         o = NULL;
         goto done;
     }
     size_t files = output_files(o), bytes = output_bytes(o);
-    S_stage_time("data", &ts);
     int crc = output_commit(o, d);
     S_stage_time("publish", &ts);
     o = NULL;

@@ -287,6 +287,7 @@ static void S_load_one(void *vctx, size_t i, int worker) {
         if (content_parse_plan(j->a, ctx->d, &ctx->s->bodies, path, j->stem, src, len, ctx->check,
                                j->plan) < 0)
             goto done;
+        memcpy(j->plan->doc.oid, j->file->oid, 20);
     } else {
         j->page = arena_alloc(j->a, sizeof *j->page);
         document *doc = &j->page->doc;

@@ -168,13 +168,14 @@ static void S_add_change(change_acc *acc, const char *kind, const char *field, c
                          const char *from, const char *to) {
     acc->items = arena_grow(acc->a, acc->items, sizeof *acc->items, &acc->cap, acc->n + 1);
     plan_change *c = &acc->items[acc->n++];
+    /* the parsed versions are freed as the walk goes on: keep copies */
     c->kind = kind;
     c->field = field;
-    c->item_id = it ? it->id : NULL;
-    c->item_title = it ? it->title : NULL;
+    c->item_id = it ? arena_strdup(acc->a, it->id) : NULL;
+    c->item_title = it ? arena_strdup(acc->a, it->title) : NULL;
     c->role = it ? (int)it->role : -1;
-    c->from = from;
-    c->to = to;
+    c->from = arena_strdup(acc->a, from);
+    c->to = arena_strdup(acc->a, to);
 }
 
 static int S_streq(const char *a, const char *b) { return (!a && !b) || (a && b && strcmp(a, b) == 0); }
@@ -368,6 +369,12 @@ static void S_body(const char *src, size_t len, const char **md, size_t *blen) {
     }
 }
 
+static int S_zero_oid(const unsigned char *oid) {
+    for (int i = 0; i < 20; i++)
+        if (oid[i]) return 0;
+    return 1;
+}
+
 static void S_plan_history(void *vctx, size_t i, int worker) {
     build_ctx *ctx = vctx;
     plan_job *j = &ctx->jobs[i];
@@ -382,10 +389,13 @@ static void S_plan_history(void *vctx, size_t i, int worker) {
     for (raw_rev *rv = j->newest; rv; rv = rv->next) order[--k] = rv; /* oldest first */
     plan_revision *revs = arena_alloc(a, n * sizeof *revs);
     diag *quiet = diag_new(0);
-    char *prev_src = NULL;
-    const char *prev_text = "";
+    /* Each version is parsed into an arena of its own, kept while it is the
+     * "previous" of the next version, then freed: only what the pages show
+     * (HTML, diff, changes) is copied into the plan's arena. */
+    arena *prev_a = NULL;
+    const char *prev_text = NULL;
     size_t prev_tlen = 0;
-    plan *prev = NULL;
+    const plan *prev = NULL;
     for (size_t m = 0; m < n; m++) {
         raw_rev *rv = order[m];
         plan_revision *out = &revs[n - 1 - m]; /* newest first */
@@ -393,51 +403,71 @@ static void S_plan_history(void *vctx, size_t i, int worker) {
         out->path = rv->kind == REPO_DELETED ? NULL : rv->path;
         out->old_path = rv->old_path;
         out->deleted = rv->kind == REPO_DELETED;
-        out->added = rv->kind == REPO_ADDED || !prev_src;
+        out->added = rv->kind == REPO_ADDED || !prev_text;
+        arena *cur_a = arena_new();
         char *src = NULL;
         size_t len = 0;
-        plan *cur = NULL;
+        const plan *cur = NULL;
+        const char *text = NULL;
+        size_t tlen = 0;
         if (!out->deleted) {
-            if (repo_read_blob(r, rv->oid, rv->path, &src, &len, ctx->d) < 0) break;
-            cur = arena_alloc(a, sizeof *cur);
-            if (content_parse_plan(a, quiet, &ctx->s->bodies, rv->path, S_stem(a, rv->path), src, len,
-                                   0, cur) < 0) {
-                cur = NULL; /* that version did not parse: its text still diffs */
+            if (!S_zero_oid(rv->oid) && memcmp(rv->oid, j->p->doc.oid, 20) == 0) {
+                cur = j->p; /* this version is the current text: parsed already */
+            } else {
+                if (repo_read_blob(r, rv->oid, rv->path, &src, &len, ctx->d) < 0) {
+                    arena_free(cur_a);
+                    break;
+                }
+                plan *parsed = arena_alloc(cur_a, sizeof *parsed);
+                if (content_parse_plan(cur_a, quiet, &ctx->s->bodies, rv->path, S_stem(cur_a, rv->path),
+                                       src, len, 0, parsed) == 0)
+                    cur = parsed;
             }
-            out->title = cur && cur->doc.title ? cur->doc.title : j->p->doc.title;
+            out->title = arena_strdup(a, cur && cur->doc.title ? cur->doc.title : j->p->doc.title);
             if (cur) {
-                out->html = cur->doc.md.html;
+                out->html = cur == j->p ? cur->doc.md.html
+                                         : arena_strndup(a, cur->doc.md.html, cur->doc.md.html_len);
                 out->html_len = cur->doc.md.html_len;
+                text = S_reader_text(cur_a, cur->doc.md.html, cur->doc.md.html_len, &tlen);
+            } else {
+                /* that version did not parse: its Markdown still diffs */
+                const char *md;
+                S_body(src, len, &md, &tlen);
+                text = arena_strndup(cur_a, md, tlen);
             }
         } else {
-            out->title = prev && prev->doc.title ? prev->doc.title : j->p->doc.title;
+            out->title = arena_strdup(a, prev && prev->doc.title ? prev->doc.title : j->p->doc.title);
         }
-        /* the text diff against the revision before, as readers see it (the
-         * Markdown, when a version did not parse) */
-        const char *ob = prev_text, *nb = "";
-        size_t obl = prev_tlen, nbl = 0;
-        if (cur) nb = S_reader_text(a, cur->doc.md.html, cur->doc.md.html_len, &nbl);
-        else if (src) S_body(src, len, &nb, &nbl);
-        strbuf dh = STRBUF_INIT;
-        textdiff_stats st;
-        memset(&st, 0, sizeof st);
-        if (textdiff_html(&dh, ob, obl, nb, nbl, ctx->fold_fmt, 2, &st) == 0 && !dh.oom) {
-            out->diff_html = arena_strndup(a, sb_str(&dh), dh.len);
-            out->same = st.same;
-            out->added_blocks = st.added;
-            out->removed_blocks = st.removed;
-            out->changed_blocks = st.changed;
-            out->moved_blocks = st.moved;
+        free(src);
+        /* the text diff against the revision before, as readers see it; a
+         * first version (or one brought back) is all new: its page says so
+         * and shows the text, without a diff that marks everything */
+        if (prev_text && !out->added) {
+            strbuf dh = STRBUF_INIT;
+            textdiff_stats st;
+            memset(&st, 0, sizeof st);
+            if (textdiff_html(&dh, prev_text, prev_tlen, text ? text : "", text ? tlen : 0,
+                              ctx->fold_fmt, 2, &st) == 0 &&
+                !dh.oom) {
+                out->diff_html = arena_strndup(a, sb_str(&dh), dh.len);
+                out->same = st.same;
+                out->added_blocks = st.added;
+                out->removed_blocks = st.removed;
+                out->changed_blocks = st.changed;
+                out->moved_blocks = st.moved;
+            }
+            sb_free(&dh);
         }
-        sb_free(&dh);
         if (prev && cur) S_plan_changes(a, prev, cur, out);
-        free(prev_src);
-        prev_src = src;
-        prev_text = cur ? nb : (src ? arena_strndup(a, nb, nbl) : "");
-        prev_tlen = src ? nbl : 0;
+        /* this version becomes the previous one */
+        arena_free(prev_a);
+        prev_a = cur_a;
+        prev_text = text;
+        prev_tlen = tlen;
         if (cur || out->deleted) prev = cur;
+        else prev = NULL; /* unparsed: no changes in the plan's terms across it */
     }
-    free(prev_src);
+    arena_free(prev_a);
     diag_free(quiet);
     j->p->revisions = revs;
     j->p->nrevisions = n;

@@ -28,6 +28,7 @@ typedef struct document {
     const yvalue *front;    /* the front matter as written (unknown keys too) */
     int body_line;          /* file line where the Markdown starts */
     md_doc md;              /* the rendered body, blocks and anchors */
+    unsigned char oid[20];  /* the file's blob id (zero from the working tree) */
     size_t source_bytes;
 } document;
 
