@@ -45,6 +45,7 @@
 #define S_MAX_YEAR 9999
 #define S_DECL_COST 1000        /* instructions charged for one indicator{} */
 #define S_MAX_REPORTS 3         /* bad entries of one field reported */
+#define S_DEFAULT_MEMORY ((size_t)128 << 20) /* the state all scripts share */
 
 enum { S_F_VALUES, S_F_BASELINE, S_F_TARGET, S_NLAZY };
 static const char *const S_lazy_names[S_NLAZY] = {"values", "baseline", "target"};
@@ -1246,6 +1247,7 @@ static int S_load(site *s, const indicators_file *scripts, size_t nscripts, S_re
     if (nscripts == 0) return 0;
     sandbox_limits lim = limits ? *limits : (sandbox_limits){0};
     indicators_limits(s, &lim, d);
+    if (!lim.memory_bytes) lim.memory_bytes = S_DEFAULT_MEMORY;
     S_ctx ctx;
     memset(&ctx, 0, sizeof ctx);
     ctx.s = s;

@@ -21,7 +21,8 @@
  * line. Returns 0, or -1 on a failure that stops the build (I/O).
  *
  * `limits` (may be NULL) are the defaults; site.yaml's `limits:` overrides
- * them (see indicators_limits). The instruction budget and the time limit
+ * them (see indicators_limits); the memory cap defaults to 128 MiB, the rest
+ * to the sandbox's defaults. The instruction budget and the time limit
  * hold for each script run and for each function field (values, baseline,
  * target, status) called; the memory cap holds for the one Lua state that
  * all scripts share. */
