@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "arena.h"
 
@@ -800,7 +801,7 @@ static size_t S_nseg(size_t df) {
     size_t n = 0, covered = 0, size = SEARCH_SEG0;
     while (covered < df) {
         covered += size;
-        size *= 4;
+        size *= SEARCH_SEG_GROWTH;
         n++;
     }
     return n;
@@ -926,7 +927,7 @@ static int S_write_terms(swriter *w, sindex *x, size_t ndocs, size_t *nshards_ou
                 sb_putc(&shard, (char)rcls[from]);
                 search_put_varint(&shard, f.len);
                 from += cnt;
-                size *= 4;
+                size *= SEARCH_SEG_GROWTH;
             }
             if (nseg > 1) {
                 sb_clear(&f);
@@ -1003,8 +1004,22 @@ static int S_write_chunks(swriter *w, const site *s, const sdocs *ds, size_t chu
     return rc;
 }
 
+/* With PLANPRESS_TIMINGS set, the time each step took (stderr). */
+static void S_time(const char *step, struct timespec *since) {
+    static int on = -1;
+    if (on < 0) on = getenv("PLANPRESS_TIMINGS") != NULL;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (on)
+        fprintf(stderr, "planpress:   search %-8s %7.3f s\n", step,
+                (double)(now.tv_sec - since->tv_sec) + (double)(now.tv_nsec - since->tv_nsec) / 1e9);
+    *since = now;
+}
+
 int search_write(const site *s, output *o, diag *d) {
     int rc = -1;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
     sdocs ds = {arena_new(), NULL, 0, 0};
     sindex x;
     memset(&x, 0, sizeof x);
@@ -1021,8 +1036,10 @@ int search_write(const site *s, output *o, diag *d) {
         text_bytes += ds.v[i].text.len + strlen(ds.v[i].title) + strlen(ds.v[i].alt) +
                       strlen(ds.v[i].url) + 24;
     }
+    S_time("text", &ts);
     for (size_t i = 0; i < ds.n && !x.oom; i++) S_index_doc(&x, (uint32_t)i, &ds.v[i], &tmp);
     if (x.oom || tmp.oom) goto oom;
+    S_time("terms", &ts);
 
     /* Documents a chunk: about 3 KB a file on average. */
     size_t chunk = ds.n ? (text_bytes / ds.n ? 3072 / (text_bytes / ds.n) : 64) : 1;
@@ -1034,10 +1051,12 @@ int search_write(const site *s, output *o, diag *d) {
         if (!w.failed) goto oom;
         goto done;
     }
+    S_time("postings", &ts);
     if (S_write_chunks(&w, s, &ds, chunk) < 0) {
         if (!w.failed) goto oom;
         goto done;
     }
+    S_time("chunks", &ts);
 
     /* plans.json: [id, title, first document, end] in document order;
      * bodies.json: [id, name] for the body filter. */

@@ -26,8 +26,9 @@ int search_write(const site *s, output *o, diag *d);
 #define SEARCH_FORMAT 1
 /* Terms with at most this many documents are stored inside their shard. */
 #define SEARCH_INLINE_DF 32
-/* Ranked lists are cut into segments of 128, 512, 2048, ... documents. */
+/* Ranked lists are cut into segments of 128, 1024, 8192, ... documents. */
 #define SEARCH_SEG0 128
+#define SEARCH_SEG_GROWTH 8
 /* A Latin or digit token is indexed by its first this many characters. */
 #define SEARCH_WORD_MAX 24
 
