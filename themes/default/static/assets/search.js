@@ -738,13 +738,19 @@
     return c >= 0xDC00 && c <= 0xDFFF ? i + 1 : i;
   }
 
+  // A window of the text around its best match, the matches marked. When
+  // only another name (an alias, a document number) matched, that is shown.
   function snippet(parent, rec, words) {
     var text = rec.text.replace(/\s+/g, ' ');
     var norm = normalize(text, true), sp = spans(norm, words);
+    if (!sp.length && rec.alt) {
+      var alt = rec.alt.replace(/\s+/g, ' '), asp = spans(normalize(alt, true), words);
+      if (asp.length) { text = alt; sp = asp; }
+    }
     var from = 0, to = Math.min(text.length, SNIPPET);
     if (sp.length) {
-      // the window that holds the most distinct matches, starting a little
-      // before its first
+      // the window that holds the most matches, starting a little before
+      // its first
       var bestAt = sp[0][0], bestN = 0;
       for (var i = 0; i < sp.length && i < 50; i++) {
         var n = 0;
@@ -756,6 +762,11 @@
       if (to - from < SNIPPET) from = safeCut(text, Math.max(0, to - SNIPPET));
       to = safeCut(text, to);
     }
+    // never cut a match in two
+    sp.forEach(function (s) {
+      if (s[0] < from && s[1] > from) from = s[0];
+      if (s[0] < to && s[1] > to) to = s[1];
+    });
     if (from > 0) parent.appendChild(document.createTextNode('…'));
     marked(parent, text, from, to, sp);
     if (to < text.length) parent.appendChild(document.createTextNode('…'));
