@@ -247,7 +247,7 @@ static int S_new(const build_options *o, const char *what, const char *id) {
                  "  id = \"%s\",\n"
                  "  name = \"指标名称\",\n"
                  "  unit = \"%%\",\n"
-                 "  plan = \"plan-id\", goal = \"g1\",\n"
+                 "  -- plan = \"plan-id\", goal = \"g1\",   -- the plan and goal it measures\n"
                  "  direction = \"up\",\n"
                  "  baseline = { year = 2025, value = 0 },\n"
                  "  target = { year = 2030, value = 10 },\n"
