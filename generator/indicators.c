@@ -5,6 +5,7 @@
 
 #include <lauxlib.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +47,8 @@
 #define S_DECL_COST 1000        /* instructions charged for one indicator{} */
 #define S_MAX_REPORTS 3         /* bad entries of one field reported */
 #define S_DEFAULT_MEMORY ((size_t)128 << 20) /* the state all scripts share */
+#define S_MAX_KEPT ((size_t)64 << 20) /* text and values kept from the scripts, in all */
+#define S_MAX_ERRORS 1000       /* diagnostics reported; then one line says there are more */
 
 enum { S_F_VALUES, S_F_BASELINE, S_F_TARGET, S_NLAZY };
 static const char *const S_lazy_names[S_NLAZY] = {"values", "baseline", "target"};
@@ -103,9 +106,45 @@ typedef struct S_ctx {
      * failed indicator): the script's error message is not reported again */
     char quiet[256];
     char *csv_buf;            /* freed after every call, even one that failed */
+    size_t kept;              /* bytes of text and values kept (S_MAX_KEPT) */
+    int kept_over;
+    int nerrors;
 } S_ctx;
 
 static S_ctx *S_ctx_of(lua_State *L) { return lua_touserdata(L, lua_upvalueindex(1)); }
+
+/* A content error, counted: past S_MAX_ERRORS one line says so and the
+ * rest are dropped (the build fails all the same). */
+static void S_err(S_ctx *ctx, const char *path, int line, int col, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static void S_err(S_ctx *ctx, const char *path, int line, int col, const char *fmt, ...) {
+    if (++ctx->nerrors > S_MAX_ERRORS) {
+        if (ctx->nerrors == S_MAX_ERRORS + 1)
+            diag_error(ctx->d, NULL, 0, 0, "more than %d errors in the indicator scripts: the rest are not shown",
+                       S_MAX_ERRORS);
+        return;
+    }
+    char buf[1200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    diag_error(ctx->d, path, line, col, "%s", buf);
+}
+
+/* Whether n more bytes may be kept from the scripts; the first refusal is
+ * reported. */
+static int S_keep(S_ctx *ctx, const char *path, int line, size_t n) {
+    if (ctx->kept_over || n > S_MAX_KEPT - ctx->kept) {
+        if (!ctx->kept_over)
+            S_err(ctx, path, line, 0, "the indicators hold more than %zu MiB of text and values in all",
+                  S_MAX_KEPT >> 20);
+        ctx->kept_over = 1;
+        return 0;
+    }
+    ctx->kept += n;
+    return 1;
+}
 
 static S_ind *S_ext(const indicator *ind) { return (S_ind *)(void *)ind; }
 
@@ -180,7 +219,7 @@ static void S_report_lua(S_ctx *ctx, const char *err, const char *fallback_path,
         }
     }
     if (!colon || colon == p || *p == '[' || memchr(p, '\n', (size_t)(colon - p))) {
-        diag_error(ctx->d, fallback_path, fallback_line, 0, "%.600s", err);
+        S_err(ctx, fallback_path, fallback_line, 0, "%.600s", err);
         return;
     }
     char path[512];
@@ -200,7 +239,7 @@ static void S_report_lua(S_ctx *ctx, const char *err, const char *fallback_path,
         }
     }
     while (*q == ' ') q++;
-    diag_error(ctx->d, path, line, col, "%.600s", q);
+    S_err(ctx, path, line, col, "%.600s", q);
 }
 
 /* The line of the running script that is executing (the innermost level
@@ -236,20 +275,22 @@ static const char *S_text(S_ctx *ctx, S_decl *dc, lua_State *L, int t, const cha
     int ty = S_rawfield(L, t, key);
     const char *out = NULL;
     if (ty == LUA_TNIL) {
-        if (required) diag_error(ctx->d, dc->script, dc->line, 0, "indicator{} has no %s", key);
+        if (required) S_err(ctx, dc->script, dc->line, 0, "indicator{} has no %s", key);
     } else if (ty != LUA_TSTRING) {
-        diag_error(ctx->d, dc->script, dc->line, 0, "%s must be a string, not a %s", key, lua_typename(L, ty));
+        S_err(ctx, dc->script, dc->line, 0, "%s must be a string, not a %s", key, lua_typename(L, ty));
     } else {
         size_t n;
         const char *str = lua_tolstring(L, -1, &n);
         int nul;
         if (text_check_utf8(str, n, &nul) < n)
-            diag_error(ctx->d, dc->script, dc->line, 0, "%s is not valid UTF-8 text%s", key, nul ? " (a NUL byte)" : "");
+            S_err(ctx, dc->script, dc->line, 0, "%s is not valid UTF-8 text%s", key, nul ? " (a NUL byte)" : "");
         else if (n > S_MAX_TEXT)
-            diag_error(ctx->d, dc->script, dc->line, 0, "%s is too long (%zu bytes; at most %d)", key, n, S_MAX_TEXT);
-        else if (required && n == 0)
-            diag_error(ctx->d, dc->script, dc->line, 0, "%s is empty", key);
-        else
+            S_err(ctx, dc->script, dc->line, 0, "%s is too long (%zu bytes; at most %d)", key, n, S_MAX_TEXT);
+        else if (n == 0 && required)
+            S_err(ctx, dc->script, dc->line, 0, "%s is empty", key);
+        else if (n == 0)
+            ; /* an empty optional field is no field */
+        else if (S_keep(ctx, dc->script, dc->line, n + 1))
             out = arena_strndup(ctx->s->a, str, n);
     }
     lua_pop(L, 1);
@@ -294,7 +335,7 @@ static int S_point(S_ctx *ctx, S_decl *dc, lua_State *L, int idx, const char *fi
     idx = lua_absindex(L, idx);
     char buf[96];
     if (lua_type(L, idx) != LUA_TTABLE) {
-        diag_error(ctx->d, dc->script, dc->line, 0, "%s must be a table { year = ..., value = ... }, not %s",
+        S_err(ctx, dc->script, dc->line, 0, "%s must be a table { year = ..., value = ... }, not %s",
                    field, S_describe(L, idx, buf, sizeof buf));
         return 0;
     }
@@ -305,7 +346,7 @@ static int S_point(S_ctx *ctx, S_decl *dc, lua_State *L, int idx, const char *fi
         lua_pop(L, 1);
         if (lua_type(L, -1) != LUA_TSTRING || (strcmp(lua_tostring(L, -1), "year") != 0 &&
                                                 strcmp(lua_tostring(L, -1), "value") != 0)) {
-            diag_error(ctx->d, dc->script, dc->line, 0, "%s has a field %s: only year and value are allowed",
+            S_err(ctx, dc->script, dc->line, 0, "%s has a field %s: only year and value are allowed",
                        field, S_describe(L, -1, buf, sizeof buf));
             ok = 0;
             lua_pop(L, 1);
@@ -314,16 +355,16 @@ static int S_point(S_ctx *ctx, S_decl *dc, lua_State *L, int idx, const char *fi
     }
     S_rawfield(L, idx, "year");
     if (!S_year_of(L, -1, &out->year)) {
-        if (lua_isnil(L, -1)) diag_error(ctx->d, dc->script, dc->line, 0, "%s needs a year", field);
-        else diag_error(ctx->d, dc->script, dc->line, 0, "%s.year must be a year (an integer from %d to %d), not %s",
+        if (lua_isnil(L, -1)) S_err(ctx, dc->script, dc->line, 0, "%s needs a year", field);
+        else S_err(ctx, dc->script, dc->line, 0, "%s.year must be a year (an integer from %d to %d), not %s",
                         field, S_MIN_YEAR, S_MAX_YEAR, S_describe(L, -1, buf, sizeof buf));
         ok = 0;
     }
     lua_pop(L, 1);
     S_rawfield(L, idx, "value");
     if (lua_type(L, -1) != LUA_TNUMBER || !isfinite(lua_tonumber(L, -1))) {
-        if (lua_isnil(L, -1)) diag_error(ctx->d, dc->script, dc->line, 0, "%s needs a value", field);
-        else diag_error(ctx->d, dc->script, dc->line, 0, "%s.value must be a finite number, not %s%s", field,
+        if (lua_isnil(L, -1)) S_err(ctx, dc->script, dc->line, 0, "%s needs a value", field);
+        else S_err(ctx, dc->script, dc->line, 0, "%s.value must be a finite number, not %s%s", field,
                         S_describe(L, -1, buf, sizeof buf),
                         lua_type(L, -1) == LUA_TSTRING ? " (use tonumber)" : "");
         ok = 0;
@@ -366,7 +407,7 @@ static int S_values(S_ctx *ctx, S_decl *dc, lua_State *L, int idx, indicator_val
     *out = NULL;
     *n = 0;
     if (lua_type(L, idx) != LUA_TTABLE) {
-        diag_error(ctx->d, dc->script, dc->line, 0,
+        S_err(ctx, dc->script, dc->line, 0,
                    "values must be a table { [2016] = 6.0, ... } (or a function that returns one), not %s",
                    S_describe(L, idx, buf, sizeof buf));
         return 0;
@@ -378,13 +419,16 @@ static int S_values(S_ctx *ctx, S_decl *dc, lua_State *L, int idx, indicator_val
         if (++count > S_MAX_YEAR - S_MIN_YEAR + 1) break;
     }
     if (count > S_MAX_YEAR - S_MIN_YEAR + 1) {
-        diag_error(ctx->d, dc->script, dc->line, 0, "values has more entries than there are years (%d to %d)",
+        S_err(ctx, dc->script, dc->line, 0, "values has more entries than there are years (%d to %d)",
                    S_MIN_YEAR, S_MAX_YEAR);
         return 0;
     }
     if (count == 0) return 1;
     arena *a = ctx->s->a;
-    S_entry *e = arena_alloc(a, count * sizeof *e);
+    /* the entries live in a userdata: the garbage collector frees them, even
+     * when an error cuts this short */
+    S_entry *e = lua_newuserdatauv(L, count * sizeof *e, 0);
+    memset(e, 0, count * sizeof *e);
     size_t k = 0;
     lua_pushnil(L);
     while (lua_next(L, idx)) {
@@ -399,7 +443,7 @@ static int S_values(S_ctx *ctx, S_decl *dc, lua_State *L, int idx, indicator_val
             x->ktype = floor(x->knum) == x->knum ? 0 : 1;
         } else if (kt == LUA_TSTRING) {
             x->ktype = 2;
-            x->kstr = arena_strdup(a, lua_tostring(L, -2));
+            x->kstr = lua_tostring(L, -2); /* the table keeps it alive */
         } else {
             x->ktype = 3;
         }
@@ -446,13 +490,17 @@ static int S_values(S_ctx *ctx, S_decl *dc, lua_State *L, int idx, indicator_val
     }
     qsort(e, k, sizeof *e, S_cmp_entries);
     int ok = 1, reported = 0, more = 0;
+    if (!S_keep(ctx, dc->script, dc->line, k * sizeof(indicator_value))) {
+        lua_pop(L, 1); /* the entries */
+        return 0;
+    }
     indicator_value *v = arena_alloc(a, k * sizeof *v);
     size_t nv = 0;
     for (size_t i = 0; i < k; i++) {
         if (!e[i].good) {
             ok = 0;
             if (reported < S_MAX_REPORTS) {
-                diag_error(ctx->d, dc->script, dc->line, 0, "values: %s", e[i].why);
+                S_err(ctx, dc->script, dc->line, 0, "values: %s", e[i].why);
                 reported++;
             } else {
                 more++;
@@ -463,14 +511,15 @@ static int S_values(S_ctx *ctx, S_decl *dc, lua_State *L, int idx, indicator_val
         v[nv].value = e[i].vnum;
         nv++;
     }
-    if (more) diag_error(ctx->d, dc->script, dc->line, 0, "values: %d more bad entries", more);
+    if (more) S_err(ctx, dc->script, dc->line, 0, "values: %d more bad entries", more);
     qsort(v, nv, sizeof *v, S_cmp_values);
     for (size_t i = 1; i < nv; i++)
         if (v[i].year == v[i - 1].year) {
-            diag_error(ctx->d, dc->script, dc->line, 0, "values: two values for %d", v[i].year);
+            S_err(ctx, dc->script, dc->line, 0, "values: two values for %d", v[i].year);
             ok = 0;
             break;
         }
+    lua_pop(L, 1); /* the entries */
     if (!ok) return 0;
     *out = v;
     *n = nv;
@@ -520,11 +569,11 @@ static void S_unknown_fields(S_ctx *ctx, S_decl *dc, lua_State *L, int t) {
     }
     qsort(bad, (size_t)nbad, sizeof *bad, S_cmp_str);
     for (int i = 0; i < nbad; i++)
-        diag_error(ctx->d, dc->script, dc->line, 0,
+        S_err(ctx, dc->script, dc->line, 0,
                    "unknown field %s in indicator{} (known: id, name, unit, plan, goal, tasks, lead, direction, "
                    "baseline, target, values, source, note, status, sample)",
                    bad[i]);
-    if (more) diag_error(ctx->d, dc->script, dc->line, 0, "%d more unknown fields", more);
+    if (more) S_err(ctx, dc->script, dc->line, 0, "%d more unknown fields", more);
 }
 
 static S_decl *S_new_decl(S_ctx *ctx) {
@@ -558,15 +607,16 @@ static int S_l_indicator(lua_State *L) {
     S_unknown_fields(ctx, dc, L, 1);
     ind->id = S_text(ctx, dc, L, 1, "id", 1);
     if (ind->id && !text_is_id(ind->id)) {
-        diag_error(ctx->d, dc->script, dc->line, 0,
+        S_err(ctx, dc->script, dc->line, 0,
                    "indicator id \"%s\" must be made of lowercase letters, digits and '-' (at most 100, not starting with '-')",
                    ind->id);
         ind->id = NULL;
     }
     ind->name = S_text(ctx, dc, L, 1, "name", 1);
+    if (!ind->name) ind->name = ind->id; /* reported; pages still have a title */
     ind->unit = S_text(ctx, dc, L, 1, "unit", 0);
     if (ind->unit && strlen(ind->unit) > 60) {
-        diag_error(ctx->d, dc->script, dc->line, 0, "unit is too long (at most 60 bytes): \"%.60s...\"", ind->unit);
+        S_err(ctx, dc->script, dc->line, 0, "unit is too long (at most 60 bytes): \"%.60s...\"", ind->unit);
         ind->unit = NULL;
     }
     ind->source = S_text(ctx, dc, L, 1, "source", 0);
@@ -578,12 +628,12 @@ static int S_l_indicator(lua_State *L) {
     const char *dir = S_text(ctx, dc, L, 1, "direction", 0);
     if (dir && strcmp(dir, "down") == 0) ind->down = 1;
     else if (dir && strcmp(dir, "up") != 0)
-        diag_error(ctx->d, dc->script, dc->line, 0, "direction must be \"up\" or \"down\", not \"%s\"", dir);
+        S_err(ctx, dc->script, dc->line, 0, "direction must be \"up\" or \"down\", not \"%s\"", dir);
 
     int ty = S_rawfield(L, 1, "sample");
     if (ty == LUA_TBOOLEAN) ind->sample = lua_toboolean(L, -1);
     else if (ty != LUA_TNIL)
-        diag_error(ctx->d, dc->script, dc->line, 0, "sample must be true or false, not %s", S_describe(L, -1, buf, sizeof buf));
+        S_err(ctx, dc->script, dc->line, 0, "sample must be true or false, not %s", S_describe(L, -1, buf, sizeof buf));
     lua_pop(L, 1);
 
     /* tasks: a list of ids ("t1" in the plan, "plan#t1" anywhere), or one id */
@@ -601,7 +651,7 @@ static int S_l_indicator(lua_State *L) {
             count++;
         }
         if (count != n || n > S_MAX_TASKS) {
-            diag_error(ctx->d, dc->script, dc->line, 0, "tasks must be a list of task ids { \"t1\", \"t2\" }%s",
+            S_err(ctx, dc->script, dc->line, 0, "tasks must be a list of task ids { \"t1\", \"t2\" }%s",
                        n > S_MAX_TASKS ? " (at most 1000)" : "");
         } else {
             dc->task_refs = arena_alloc(ctx->s->a, (n ? n : 1) * sizeof *dc->task_refs);
@@ -611,7 +661,7 @@ static int S_l_indicator(lua_State *L) {
                 const char *t = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
                 int nul;
                 if (!t || text_check_utf8(t, len, &nul) < len || len == 0 || len > 300)
-                    diag_error(ctx->d, dc->script, dc->line, 0, "tasks[%d] must be a task id, not %s", (int)i,
+                    S_err(ctx, dc->script, dc->line, 0, "tasks[%d] must be a task id, not %s", (int)i,
                                S_describe(L, -1, buf, sizeof buf));
                 else
                     dc->task_refs[dc->ntask_refs++] = arena_strndup(ctx->s->a, t, len);
@@ -619,7 +669,7 @@ static int S_l_indicator(lua_State *L) {
             }
         }
     } else if (ty != LUA_TNIL) {
-        diag_error(ctx->d, dc->script, dc->line, 0, "tasks must be a list of task ids, not %s",
+        S_err(ctx, dc->script, dc->line, 0, "tasks must be a list of task ids, not %s",
                    S_describe(L, -1, buf, sizeof buf));
     }
     lua_pop(L, 1);
@@ -648,7 +698,7 @@ static int S_l_indicator(lua_State *L) {
         if (ty == LUA_TSTRING && S_status_name(lua_tostring(L, -1)))
             dc->status_fixed = S_status_name(lua_tostring(L, -1));
         else if (ty != LUA_TNIL)
-            diag_error(ctx->d, dc->script, dc->line, 0,
+            S_err(ctx, dc->script, dc->line, 0,
                        "status must be a function or one of \"achieved\", \"on-track\", \"off-track\", \"no-data\", not %s",
                        S_describe(L, -1, buf, sizeof buf));
         lua_pop(L, 1);
@@ -658,7 +708,7 @@ static int S_l_indicator(lua_State *L) {
         size_t prev = (size_t)(uintptr_t)strmap_get(&ctx->by_id, ind->id);
         if (prev) {
             const S_decl *first = &ctx->decls[prev - 1];
-            diag_error(ctx->d, dc->script, dc->line, 0, "indicator id \"%s\" is already declared at %s:%d", ind->id,
+            S_err(ctx, dc->script, dc->line, 0, "indicator id \"%s\" is already declared at %s:%d", ind->id,
                        first->script, first->line);
             dc->dup = 1;
         } else {
@@ -726,7 +776,7 @@ static int S_l_csv(lua_State *L) {
     size_t bad = text_check_utf8(src, len, &nul);
     if (bad < len) {
         text_line_col(src, bad, &l, &c);
-        diag_error(ctx->d, path, l, c, "%s%s", nul ? "NUL byte in the file" : "invalid UTF-8", where);
+        S_err(ctx, path, l, c, "%s%s", nul ? "NUL byte in the file" : "invalid UTF-8", where);
         return S_quiet_error(L, ctx, "csv", rel, "the file is not UTF-8 text");
     }
 
@@ -743,7 +793,7 @@ static int S_l_csv(lua_State *L) {
             ncols = col;
             header = 0;
         } else if (col != ncols) {
-            diag_error(ctx->d, path, row_line, 0, "this row has %zu fields, the header has %zu%s", col, ncols, where);
+            S_err(ctx, path, row_line, 0, "this row has %zu fields, the header has %zu%s", col, ncols, where);
             return S_quiet_error(L, ctx, "csv", rel, "the table is malformed");
         } else {
             nrows++;
@@ -751,7 +801,7 @@ static int S_l_csv(lua_State *L) {
         col = 0;
     }
     if (got < 0) {
-        diag_error(ctx->d, path, r.err_line, r.err_col, "%s%s", r.err, where);
+        S_err(ctx, path, r.err_line, r.err_col, "%s%s", r.err, where);
         return S_quiet_error(L, ctx, "csv", rel, "the table is malformed");
     }
     sandbox_charge(L, (long long)(nrows + 1) * (long long)(ncols + 1));
@@ -770,12 +820,12 @@ static int S_l_csv(lua_State *L) {
         char *p = luaL_buffinitsize(L, &b, f.len);
         luaL_pushresultsize(&b, csv_unquote(&f, p));
         if (lua_rawlen(L, -1) == 0) {
-            diag_error(ctx->d, path, f.line, f.col, "column %zu has no name in the header%s", i + 1, where);
+            S_err(ctx, path, f.line, f.col, "column %zu has no name in the header%s", i + 1, where);
             return S_quiet_error(L, ctx, "csv", rel, "the table is malformed");
         }
         lua_pushvalue(L, -1);
         if (lua_rawget(L, seen) != LUA_TNIL) {
-            diag_error(ctx->d, path, f.line, f.col, "two columns are named \"%s\"%s", lua_tostring(L, -2), where);
+            S_err(ctx, path, f.line, f.col, "two columns are named \"%s\"%s", lua_tostring(L, -2), where);
             return S_quiet_error(L, ctx, "csv", rel, "the table is malformed");
         }
         lua_pop(L, 1);
@@ -921,7 +971,7 @@ static void S_resolve(S_ctx *ctx, size_t i) {
     for (;;) {
         if (++ctx->evals > S_MAX_EVALS) {
             if (ctx->evals == S_MAX_EVALS + 1)
-                diag_error(ctx->d, dc->script, dc->line, 0,
+                S_err(ctx, dc->script, dc->line, 0,
                            "the function fields ran more than %d times: too many indicators depend on others",
                            S_MAX_EVALS);
             dc->state = D_FAILED;
@@ -942,7 +992,7 @@ static void S_resolve(S_ctx *ctx, size_t i) {
             if (ctx->depth >= S_MAX_CHAIN) {
                 strbuf b = STRBUF_INIT;
                 S_chain(ctx, &b, ctx->decls[j].x->pub.id);
-                diag_error(ctx->d, dc->script, dc->line, 0, "value() calls nest more than %d deep: %s", S_MAX_CHAIN,
+                S_err(ctx, dc->script, dc->line, 0, "value() calls nest more than %d deep: %s", S_MAX_CHAIN,
                            sb_str(&b));
                 sb_free(&b);
                 dc->state = D_FAILED;
@@ -998,25 +1048,25 @@ static void S_link(S_ctx *ctx, S_decl *dc) {
     indicator *ind = &dc->x->pub;
     if (dc->plan_ref) {
         ind->plan = site_find_plan(s, dc->plan_ref);
-        if (!ind->plan) diag_error(ctx->d, dc->script, dc->line, 0, "unknown plan \"%s\"", dc->plan_ref);
+        if (!ind->plan) S_err(ctx, dc->script, dc->line, 0, "unknown plan \"%s\"", dc->plan_ref);
     }
     if (dc->goal_ref) {
         int qualified = strchr(dc->goal_ref, '#') != NULL;
         item *g = NULL;
         if (!qualified && !dc->plan_ref) {
-            diag_error(ctx->d, dc->script, dc->line, 0,
+            S_err(ctx, dc->script, dc->line, 0,
                        "goal \"%s\": name its plan, plan = \"...\", or write goal = \"plan#%s\"", dc->goal_ref,
                        dc->goal_ref);
         } else if (!qualified && !ind->plan) {
             /* the unknown plan is reported */
         } else if (!(g = links_find_item(s, ind->plan, dc->goal_ref))) {
-            diag_error(ctx->d, dc->script, dc->line, 0, "unknown goal \"%s\"%s%s%s", dc->goal_ref,
+            S_err(ctx, dc->script, dc->line, 0, "unknown goal \"%s\"%s%s%s", dc->goal_ref,
                        qualified ? "" : " in plan \"", qualified ? "" : ind->plan->doc.id, qualified ? "" : "\"");
         } else if (g->role != ROLE_GOAL) {
-            diag_error(ctx->d, dc->script, dc->line, 0, "goal \"%s\" is a %s, not a goal", dc->goal_ref,
+            S_err(ctx, dc->script, dc->line, 0, "goal \"%s\" is a %s, not a goal", dc->goal_ref,
                        item_role_name(g->role));
         } else if (ind->plan && g->plan != ind->plan) {
-            diag_error(ctx->d, dc->script, dc->line, 0, "goal \"%s\" is not in plan \"%s\"", dc->goal_ref,
+            S_err(ctx, dc->script, dc->line, 0, "goal \"%s\" is not in plan \"%s\"", dc->goal_ref,
                        ind->plan->doc.id);
         } else {
             ind->goal = g;
@@ -1031,13 +1081,13 @@ static void S_link(S_ctx *ctx, S_decl *dc) {
             item *t = NULL;
             if (!qualified && !ind->plan) {
                 if (!dc->plan_ref)
-                    diag_error(ctx->d, dc->script, dc->line, 0,
+                    S_err(ctx, dc->script, dc->line, 0,
                                "task \"%s\": name its plan, plan = \"...\", or write \"plan#%s\"", ref, ref);
             } else if (!(t = links_find_item(s, ind->plan, ref))) {
-                diag_error(ctx->d, dc->script, dc->line, 0, "unknown task \"%s\"%s%s%s", ref,
+                S_err(ctx, dc->script, dc->line, 0, "unknown task \"%s\"%s%s%s", ref,
                            qualified ? "" : " in plan \"", qualified ? "" : ind->plan->doc.id, qualified ? "" : "\"");
             } else if (t->role == ROLE_GOAL) {
-                diag_error(ctx->d, dc->script, dc->line, 0, "task \"%s\" is a goal: name it as goal = \"%s\"", ref, ref);
+                S_err(ctx, dc->script, dc->line, 0, "task \"%s\" is a goal: name it as goal = \"%s\"", ref, ref);
             } else {
                 size_t k = 0;
                 while (k < ind->ntasks && ind->tasks[k] != t) k++;
@@ -1050,14 +1100,14 @@ static void S_link(S_ctx *ctx, S_decl *dc) {
         if (!b) {
             body_match m = bodies_resolve(&s->bodies, dc->lead_ref, ind->plan ? ind->plan->issuer : NULL, &b, &other);
             if (m == BODY_AMBIGUOUS) {
-                diag_error(ctx->d, dc->script, dc->line, 0, "lead \"%s\" could be \"%s\" (%s) or \"%s\" (%s): use the id",
+                S_err(ctx, dc->script, dc->line, 0, "lead \"%s\" could be \"%s\" (%s) or \"%s\" (%s): use the id",
                            dc->lead_ref, b->name, b->id, other->name, other->id);
                 b = NULL;
             } else if (m != BODY_FOUND) {
                 const char *sug = bodies_suggest(&s->bodies, dc->lead_ref);
-                if (sug) diag_error(ctx->d, dc->script, dc->line, 0, "unknown body \"%s\" (did you mean \"%s\"?)",
+                if (sug) S_err(ctx, dc->script, dc->line, 0, "unknown body \"%s\" (did you mean \"%s\"?)",
                                     dc->lead_ref, sug);
-                else diag_error(ctx->d, dc->script, dc->line, 0, "unknown body \"%s\"", dc->lead_ref);
+                else S_err(ctx, dc->script, dc->line, 0, "unknown body \"%s\"", dc->lead_ref);
                 b = NULL;
             }
         }
@@ -1189,7 +1239,7 @@ static void S_status(S_ctx *ctx, S_decl *dc) {
     const char *st = lua_type(L, -1) == LUA_TSTRING ? S_status_name(lua_tostring(L, -1)) : NULL;
     if (!st) {
         char buf[96];
-        diag_error(ctx->d, dc->script, dc->line, 0,
+        S_err(ctx, dc->script, dc->line, 0,
                    "the status function returned %s: it must return \"achieved\", \"on-track\", \"off-track\" or "
                    "\"no-data\"",
                    S_describe(L, -1, buf, sizeof buf));
@@ -1219,7 +1269,7 @@ static void S_run_script(S_ctx *ctx, const indicators_file *f) {
     size_t bad = text_check_utf8(f->text, f->len, &nul);
     if (bad < f->len) {
         text_line_col(f->text, bad, &line, &col);
-        diag_error(ctx->d, f->path, line, col, nul ? "NUL byte in the file" : "invalid UTF-8");
+        S_err(ctx, f->path, line, col, nul ? "NUL byte in the file" : "invalid UTF-8");
         return;
     }
     lua_State *L = ctx->L;
@@ -1556,7 +1606,8 @@ static void S_push_chart(lua_State *L, const indicator *ind, const char *lang) {
     int drawn = chart_svg(&svg, &c) == 0;
     chart_describe(&text, &c);
     free(pts);
-    /* no Lua call above: nothing leaks if one of these raises */
+    /* (outside sandbox_call no memory cap applies: lua_pushlstring raises
+     * only when the process itself is out of memory) */
     if (drawn && !svg.oom) {
         lua_pushlstring(L, sb_str(&svg), svg.len);
         lua_setfield(L, -2, "chart");

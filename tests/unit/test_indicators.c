@@ -494,6 +494,23 @@ TEST(indicators_bad_script_files) {
     S_teardown(&fx);
 }
 
+TEST(indicators_floods_are_bounded) {
+    fixture fx;
+    S_setup(&fx);
+    double t0 = S_cpu();
+    RUN(&fx, "errors.lua", "for i = 1, 3000 do indicator { id = 'X' .. i, name = 'n' } end\n");
+    CHECK(S_cpu() - t0 < 20);
+    CHECK_CONTAINS(fx.msgs, "planpress: error: more than 1000 errors in the indicator scripts: the rest are not shown");
+    CHECK(diag_errors(fx.d) <= 1002);
+    S_teardown(&fx);
+
+    S_setup(&fx);
+    RUN(&fx, "big.lua", "local s = string.rep('x', 20000)\nfor i = 1, 4000 do indicator { id = 'k' .. i, name = s } end\n");
+    CHECK_CONTAINS(fx.msgs, "content/indicators/big.lua:2: error: the indicators hold more than 64 MiB of text and values in all");
+    CHECK(diag_errors(fx.d) == 1); /* once: what follows is left out without more noise */
+    S_teardown(&fx);
+}
+
 /* ---- the default status: a table of cases ------------------------------------ */
 
 typedef struct status_case {
