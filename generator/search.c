@@ -334,6 +334,11 @@ void search_html_text(strbuf *out, const char *h, size_t n) {
         if (c == '&') {
             uint32_t cp;
             size_t el = S_entity(h, n, i, &cp);
+            if (el && (cp == ' ' || cp == '\n' || cp == '\t' || cp == '\r' || cp == '\f')) {
+                S_sep(out, start, ' ');
+                i += el;
+                continue;
+            }
             if (el) {
                 char buf[4];
                 sb_append(out, buf, S_utf8_put(buf, cp));
@@ -341,7 +346,7 @@ void search_html_text(strbuf *out, const char *h, size_t n) {
                 continue;
             }
         }
-        sb_putc(out, c);
+        if (c) sb_putc(out, c); /* (NUL bytes never reach a page; dropped) */
         i++;
     }
     while (out->len > start && (out->ptr[out->len - 1] == '\n' || out->ptr[out->len - 1] == ' '))

@@ -114,7 +114,7 @@ async function newPage(viewport = { width: 1280, height: 900 }) {
 async function settled(page) {
   await page.waitForFunction(() => {
     const app = document.getElementById('search-app');
-    return app && ['results', 'none', 'error', 'idle'].includes(app.dataset.state);
+    return app && ['results', 'none', 'error', 'idle', 'paused'].includes(app.dataset.state);
   }, null, { timeout: 30000 });
   return page.evaluate(() => document.getElementById('search-app').dataset.state);
 }

@@ -154,6 +154,10 @@ TEST(search_html_to_text) {
     t = S_text("<p>&foo; a < b &#0;</p>");
     CHECK_STR(t, "&foo; a < b \xef\xbf\xbd");
     free(t);
+    /* entities that are white space collapse like white space; NUL is dropped */
+    t = S_text("<p>a&#xa;&#10; b</p>");
+    CHECK_STR(t, "a b");
+    free(t);
     t = S_text("<p>unclosed <a href=\"x");
     CHECK_STR(t, "unclosed");
     free(t);
@@ -535,6 +539,58 @@ TEST(search_index_empty_site) {
         fclose(f);
     }
     S_rm(dir);
+    diag_free(d);
+    arena_free(s.a);
+}
+
+/* A term in more documents than the first segment holds: segments of
+ * 128 and 1024 documents, and a membership file (a bitmap when dense). */
+TEST(search_index_segments_and_members) {
+    md_init();
+    site s;
+    memset(&s, 0, sizeof s);
+    s.a = arena_new();
+    bodies_init(&s.bodies, s.a);
+    diag *d = diag_new(0);
+    strbuf src = STRBUF_INIT;
+    sb_puts(&src, "---\nid: big\ntitle: 大规划\n---\n");
+    for (int i = 0; i < 300; i++) sb_printf(&src, "## 第%d节\n\n%s科普%d。\n\n", i, i % 3 ? "推进" : "", i);
+    plan *p = arena_alloc(s.a, sizeof *p);
+    CHECK(content_parse_plan(s.a, d, &s.bodies, "content/plans/big.md", "big", src.ptr, src.len, 0, p) == 0);
+    s.plans = &p;
+    s.nplans = 1;
+    fixture fx;
+    memset(&fx, 0, sizeof fx);
+    fx.d = d;
+    strcpy(fx.dir, "/tmp/pp-search-big.XXXXXX");
+    CHECK(mkdtemp(fx.dir) != NULL);
+    snprintf(fx.out, sizeof fx.out, "%s/site", fx.dir);
+    output *o;
+    CHECK(output_begin(&o, fx.out, d) == 0);
+    CHECK(search_write(&s, o, d) == 0);
+    CHECK(output_commit(o, d) == 0);
+    unsigned docs[400];
+    int cls[400];
+    /* 科普 is in every section: 300 documents, ranked; 推进 in 200 */
+    CHECK(S_lookup(&fx, "科普", docs, cls, 400) == 300);
+    int sorted = 1;
+    for (int i = 1; i < 300; i++)
+        if (cls[i] > cls[i - 1] || (cls[i] == cls[i - 1] && docs[i] <= docs[i - 1])) sorted = 0;
+    CHECK(sorted);
+    CHECK(S_lookup(&fx, "推进", docs, cls, 400) == 200);
+    /* the membership file of 科普: a bitmap of 301 documents, all but the plan */
+    size_t len = 0;
+    char rel[64];
+    int found = 0;
+    for (int f = 0; f < 64 && !found; f++) {
+        snprintf(rel, sizeof rel, "search/t/0/%d-m.bin", f);
+        char *m = S_read(&fx, rel, &len);
+        if (m && len == 1 + (301 + 7) / 8 && m[0] == 1 && (unsigned char)m[1] == 0xFE) found = 1;
+        free(m);
+    }
+    CHECK(found);
+    sb_free(&src);
+    S_rm(fx.dir);
     diag_free(d);
     arena_free(s.a);
 }

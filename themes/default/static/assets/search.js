@@ -446,6 +446,8 @@
     this.exhausted = false;
     this.total = null;   // the number of results, when known
     this.tier = 1;
+    this.checked = 0;    // candidates verified so far
+    this.paused = false; // the last page stopped at its verification limit
   }
 
   Query.prototype.init = async function () {
@@ -551,7 +553,7 @@
 
   var BATCH = 12;
 
-  Query.prototype.nextSingle = async function (n, cap) {
+  Query.prototype.nextSingle = async function (n, cap, limit) {
     var s = this.streams[0], out = [], verified = 0;
     while (out.length < n) {
       var nx = await streamPeek(s), top = this.heap.peek();
@@ -566,13 +568,15 @@
         out.push({ doc: nx.doc, m: 1, score: nx.ub });
         continue;
       }
+      if (verified >= limit) { this.paused = true; break; }
       var batch = [];
-      while (batch.length < Math.max(BATCH, n - out.length) && nx) {
+      while (batch.length < Math.max(BATCH, Math.min(256, n - out.length)) && nx) {
         batch.push(nx);
         s.cursor.advance();
         nx = await streamPeek(s);
       }
       verified += batch.length;
+      this.checked += batch.length;
       var res = await this.verify(batch);
       for (var i = 0; i < res.length; i++) this.heap.push(res[i]);
       // Mostly false candidates: filter by one more term of the phrase.
@@ -581,7 +585,7 @@
     return out;
   };
 
-  Query.prototype.nextMulti = async function (n, cap) {
+  Query.prototype.nextMulti = async function (n, cap, limit) {
     var out = [], verified = 0, nw = this.words.length, self = this;
     var seen = function (d) { return self.seen.has(d); };
     while (out.length < n) {
@@ -599,6 +603,7 @@
           continue;
         }
         if (bound < 0) { this.tier = 2; continue; }
+        if (verified >= limit) { this.paused = true; break; }
         var batch = [];
         while (batch.length < BATCH) {
           while (this.poolAt < this.pool.length && this.seen.has(this.pool[this.poolAt].doc)) this.poolAt++;
@@ -612,6 +617,7 @@
           this.seen.add(take.doc);
         }
         verified += batch.length;
+        this.checked += batch.length;
         var res = await this.verify(batch);
         for (var i = 0; i < res.length; i++) this.heap.push(res[i]);
         continue;
@@ -630,6 +636,7 @@
         continue;
       }
       if (!best) { this.exhausted = true; break; }
+      if (verified >= limit) { this.paused = true; break; }
       var b2 = [];
       while (best && b2.length < BATCH) {
         b2.push(best);
@@ -638,6 +645,7 @@
         best = await streamPeek(bs, seen);
       }
       verified += b2.length;
+      this.checked += b2.length;
       var r2 = await this.verify(b2);
       for (var j = 0; j < r2.length; j++) this.heap.push(r2[j]);
     }
@@ -671,21 +679,28 @@
   };
 
   // The next n results (Infinity: all of them), each with its document.
-  Query.prototype.next = async function (n, cap) {
+  // A page verifies `cap` candidates before it gives results in the order
+  // known so far, and at most `limit` in all (then `paused` is set and the
+  // next call goes on): the bytes a page loads stay bounded even when a
+  // phrase's parts are common and the phrase is rare.
+  Query.prototype.next = async function (n) {
     if (this.exhausted && !this.heap.size) return [];
-    cap = cap || (isFinite(n) ? Math.max(24, 2 * n) : Infinity);
+    var cap = isFinite(n) ? Math.max(24, 2 * n) : Infinity, limit = isFinite(n) ? Math.max(36, 3 * n) : Infinity;
     var res;
+    this.paused = false;
     if (this.browse) res = await this.nextBrowse(n);
     else if (this.exhausted) res = [];
-    else if (this.streams.length === 1) res = await this.nextSingle(n, cap);
-    else res = await this.nextMulti(n, cap);
+    else if (this.streams.length === 1) res = await this.nextSingle(n, cap, limit);
+    else res = await this.nextMulti(n, cap, limit);
     if (this.exhausted && this.heap.size) {
       while (res.length < n && this.heap.size) res.push(this.heap.pop());
     }
     var E = this.E;
-    await Promise.all(res.map(function (r) {
-      return r.rec ? r : E.doc(r.doc).then(function (rec) { r.rec = rec; });
-    }));
+    if (this.records !== false) {
+      await Promise.all(res.map(function (r) {
+        return r.rec ? r : E.doc(r.doc).then(function (rec) { r.rec = rec; });
+      }));
+    }
     this.given += res.length;
     if (this.exhausted && !this.heap.size) this.total = this.given;
     return res;
@@ -784,6 +799,7 @@
     this.status = app.querySelector('#search-status');
     this.list = app.querySelector('#search-results');
     this.more = app.querySelector('#search-more');
+    this.moreText = this.more.textContent;
     this.details = app.querySelector('#search-filters');
     this.planSel = app.querySelector('#search-plan');
     this.bodySel = app.querySelector('#search-body');
@@ -1003,10 +1019,12 @@
     var done = query.exhausted && !query.heap.size;
     this.more.hidden = done;
     this.more.disabled = false;
-    if (!shown) this.say(this.fmt('none', { q: query.q.trim() }));
+    this.more.textContent = !shown && !done ? this.t.continue || this.t.more : this.moreText;
+    if (!shown && !done) this.say(this.fmt('paused', { n: query.checked, q: query.q.trim() }));
+    else if (!shown) this.say(this.fmt('none', { q: query.q.trim() }));
     else if (query.total !== null) this.say(this.fmt('count', { n: query.total }));
     else this.say(this.fmt('shown', { n: shown }));
-    this.app.dataset.state = shown ? 'results' : 'none';
+    this.app.dataset.state = shown ? 'results' : done ? 'none' : 'paused';
     if (fromButton && firstNew) firstNew.focus();
   };
 
@@ -1022,16 +1040,21 @@
     var ui = new UI(app);
     api.ui = ui;
     api.engine = ui.E;
-    // All results of a query, in order, as plain objects (for tests).
-    api.all = async function (q, filters) {
-      var query = await new Query(ui.E, q, filters).init(), out = [];
+    // All results of a query, in order, as plain objects (for tests and
+    // benchmarks; with {records: false} only what ranking needed is loaded).
+    api.all = async function (q, filters, opts) {
+      var query = new Query(ui.E, q, filters);
+      query.records = !(opts && opts.records === false);
+      await query.init();
+      var out = [];
       for (;;) {
         var r = await query.next(Infinity);
         if (!r.length) break;
         out = out.concat(r);
       }
       return out.map(function (r) {
-        return { url: r.rec.url, kind: r.rec.kind, title: r.rec.title, m: r.m, score: r.score, doc: r.doc };
+        return r.rec ? { url: r.rec.url, kind: r.rec.kind, title: r.rec.title, m: r.m, score: r.score, doc: r.doc }
+          : { m: r.m, score: r.score, doc: r.doc };
       });
     };
     // Types a query into the page and resolves when its results are shown.
