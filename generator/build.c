@@ -103,12 +103,15 @@ int build_run(const build_options *opt) {
     }
     S_stage_time("read+parse", &ts);
     links_build(&s, d, opt->check_only);
+    S_stage_time("link", &ts);
+    /* site.yaml's limits: for the indicator scripts and the templates alike */
     sandbox_limits limits = {0};
+    indicators_limits(&s, &limits, NULL);
     if (indicators_load(&s, r, &limits, d) < 0) {
         status = EXIT_IO;
         goto done;
     }
-    S_stage_time("link", &ts);
+    S_stage_time("indicators", &ts);
     if (!opt->no_history && !opt->check_only && !diag_errors(d)) {
         if (history_collect(&s, r, jobs, d) < 0) {
             status = EXIT_IO;

@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 void json_init(json_writer *w, strbuf *out, int pretty) {
     w->out = out;
@@ -97,7 +98,13 @@ void json_number(json_writer *w, double v) {
     S_value_start(w);
     if (!isfinite(v)) sb_puts(w->out, "null");
     else if (v == (double)(long long)v && fabs(v) < 1e15) sb_printf(w->out, "%lld", (long long)v);
-    else sb_printf(w->out, "%.17g", v);
+    else {
+        /* the shortest form that reads back exactly: 5.14, not 5.1399999999999997 */
+        char buf[32];
+        snprintf(buf, sizeof buf, "%.15g", v);
+        if (strtod(buf, NULL) != v) snprintf(buf, sizeof buf, "%.17g", v);
+        sb_puts(w->out, buf);
+    }
 }
 
 void json_bool(json_writer *w, int v) {

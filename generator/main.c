@@ -242,7 +242,7 @@ static int S_new(const build_options *o, const char *what, const char *id) {
         mkdir(path, 0755);
         snprintf(path, sizeof path, "%s/indicators/%s.lua", dir, id);
         snprintf(text, sizeof text,
-                 "-- %s: one indicator; see docs/content.md\n"
+                 "-- %s: one indicator; see docs/indicators.md\n"
                  "indicator {\n"
                  "  id = \"%s\",\n"
                  "  name = \"指标名称\",\n"
