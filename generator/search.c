@@ -4,12 +4,14 @@
  * Format and query algorithm: docs/search.md. */
 #include "search.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "arena.h"
+#include "workers.h"
 
 /* ====================================================================== */
 /* Characters                                                             */
@@ -130,43 +132,67 @@ static size_t S_utf8_count(const char *s, size_t n) {
     return c;
 }
 
-void search_terms(const char *text, size_t n, search_term_fn fn, void *payload) {
+/* The tokenizer: cjk(payload, 0, c) for every CJK character c, then
+ * cjk(payload, p, c) when p stood right before it; word(payload, bytes, n)
+ * for every word, folded and cut. search_terms spells the CJK terms out;
+ * the indexer looks them up by code points. */
+typedef void (*S_cjk_fn)(void *payload, uint32_t prev, uint32_t cp);
+static void S_scan(const char *text, size_t n, S_cjk_fn cjk, search_term_fn word_fn, void *payload) {
     char word[SEARCH_WORD_MAX * 4];
     size_t wlen = 0, wchars = 0;
     int in_word = 0;
-    char prev[4];
-    size_t prevlen = 0; /* the previous CJK character of the run, 0 when none */
+    uint32_t prev = 0; /* the previous CJK character of the run, 0 when none */
     size_t i = 0;
     while (i < n) {
-        uint32_t cp = search_fold(search_utf8_next(text, n, &i));
+        uint32_t cp;
+        if ((unsigned char)text[i] < 0x80) cp = (unsigned char)text[i++];
+        else cp = search_utf8_next(text, n, &i);
+        cp = search_fold(cp);
         search_class c = search_char_class(cp);
         if (c == SEARCH_IGNORE) continue;
         if (c != SEARCH_WORD && in_word) {
-            fn(payload, word, wlen);
+            word_fn(payload, word, wlen);
             in_word = 0, wlen = 0, wchars = 0;
         }
-        if (c != SEARCH_CJK) prevlen = 0;
+        if (c == SEARCH_CJK) {
+            cjk(payload, 0, cp);
+            if (prev) cjk(payload, prev, cp);
+            prev = cp;
+            continue;
+        }
+        prev = 0;
         if (c == SEARCH_WORD) {
             in_word = 1;
             if (wchars < SEARCH_WORD_MAX) {
                 wlen += S_utf8_put(word + wlen, cp);
                 wchars++;
             }
-        } else if (c == SEARCH_CJK) {
-            char cur[8];
-            size_t cl = S_utf8_put(cur, cp);
-            fn(payload, cur, cl);
-            if (prevlen) {
-                char pair[8];
-                memcpy(pair, prev, prevlen);
-                memcpy(pair + prevlen, cur, cl);
-                fn(payload, pair, prevlen + cl);
-            }
-            memcpy(prev, cur, cl);
-            prevlen = cl;
         }
     }
-    if (in_word) fn(payload, word, wlen);
+    if (in_word) word_fn(payload, word, wlen);
+}
+
+typedef struct S_terms_ctx {
+    search_term_fn fn;
+    void *payload;
+} S_terms_ctx;
+
+static void S_terms_cjk(void *payload, uint32_t prev, uint32_t cp) {
+    S_terms_ctx *c = payload;
+    char b[8];
+    size_t n = prev ? S_utf8_put(b, prev) : 0;
+    n += S_utf8_put(b + n, cp);
+    c->fn(c->payload, b, n);
+}
+
+static void S_terms_word(void *payload, const char *t, size_t n) {
+    S_terms_ctx *c = payload;
+    c->fn(c->payload, t, n);
+}
+
+void search_terms(const char *text, size_t n, search_term_fn fn, void *payload) {
+    S_terms_ctx c = {fn, payload};
+    S_scan(text, n, S_terms_cjk, S_terms_word, &c);
 }
 
 int search_rank_class(int in_title, size_t title_len, unsigned tf, size_t body_len) {
@@ -582,9 +608,14 @@ typedef struct sterm {
     uint32_t last;          /* the last document appended */
     uint32_t tf;
     uint8_t intitle;
-    uint32_t file;          /* file number (df > SEARCH_INLINE_DF) */
-    unsigned char *post;    /* (delta varint, class byte) per document */
+    unsigned char *post;    /* (delta varint, class byte) per document, the
+                               first delta from 0 */
     size_t plen, pcap;
+    struct spart {          /* merged terms: the postings of each job, in order */
+        const unsigned char *post;
+        uint32_t df;
+    } *parts;
+    uint32_t nparts;
 } sterm;
 
 typedef struct sindex {
@@ -593,6 +624,9 @@ typedef struct sindex {
     size_t nt, cap;
     uint32_t *slots;        /* term index + 1, 0 = empty */
     size_t mask;
+    uint64_t *ckeys;        /* CJK terms by code points: (prev << 32 | cp) */
+    uint32_t *cvals;        /* term index + 1 */
+    size_t cmask, cn;
     uint32_t *touched;      /* terms seen in the current document */
     size_t ntouched, ctouched;
     int oom;
@@ -642,13 +676,7 @@ static sterm *S_intern(sindex *x, const char *s, size_t n) {
     return t;
 }
 
-static void S_on_term(void *payload, const char *s, size_t n) {
-    sindex *x = payload;
-    sterm *t = S_intern(x, s, n);
-    if (!t) {
-        x->oom = 1;
-        return;
-    }
+static void S_count(sindex *x, sterm *t) {
     if (t->cur != x->doc) {
         t->cur = x->doc, t->tf = 0, t->intitle = 0;
         if (x->ntouched == x->ctouched) {
@@ -664,6 +692,59 @@ static void S_on_term(void *payload, const char *s, size_t n) {
     }
     if (x->field == 0) t->intitle = 1;
     else if (x->field == 1 && t->tf < UINT32_MAX) t->tf++;
+}
+
+static void S_on_term(void *payload, const char *s, size_t n) {
+    sindex *x = payload;
+    sterm *t = S_intern(x, s, n);
+    if (!t) {
+        x->oom = 1;
+        return;
+    }
+    S_count(x, t);
+}
+
+/* A CJK unigram or bigram: found by its code points without spelling it
+ * out (most terms of a Chinese text), else interned by its bytes. */
+static void S_on_cjk(void *payload, uint32_t prev, uint32_t cp) {
+    sindex *x = payload;
+    uint64_t key = (uint64_t)prev << 32 | cp;
+    if (!x->ckeys || x->cn * 2 >= x->cmask) {
+        size_t n = x->cmask ? (x->cmask + 1) * 2 : 1u << 14;
+        uint64_t *k = calloc(n, sizeof *k);
+        uint32_t *v = calloc(n, sizeof *v);
+        if (!k || !v) {
+            free(k), free(v);
+            x->oom = 1;
+            return;
+        }
+        for (size_t i = 0; x->ckeys && i <= x->cmask; i++) {
+            if (!x->cvals[i]) continue;
+            size_t h = (size_t)((x->ckeys[i] * 0x9E3779B97F4A7C15ull) >> 20) & (n - 1);
+            while (v[h]) h = (h + 1) & (n - 1);
+            k[h] = x->ckeys[i], v[h] = x->cvals[i];
+        }
+        free(x->ckeys), free(x->cvals);
+        x->ckeys = k, x->cvals = v, x->cmask = n - 1;
+    }
+    size_t h = (size_t)((key * 0x9E3779B97F4A7C15ull) >> 20) & x->cmask;
+    while (x->cvals[h]) {
+        if (x->ckeys[h] == key) {
+            S_count(x, &x->t[x->cvals[h] - 1]);
+            return;
+        }
+        h = (h + 1) & x->cmask;
+    }
+    char b[8];
+    size_t n = prev ? S_utf8_put(b, prev) : 0;
+    n += S_utf8_put(b + n, cp);
+    sterm *t = S_intern(x, b, n);
+    if (!t) {
+        x->oom = 1;
+        return;
+    }
+    x->ckeys[h] = key, x->cvals[h] = (uint32_t)(t - x->t) + 1, x->cn++;
+    S_count(x, t);
 }
 
 static void S_post(sindex *x, sterm *t, uint32_t doc, int cls) {
@@ -699,9 +780,9 @@ static void S_index_doc(sindex *x, uint32_t docno, const sdoc *d, strbuf *tmp) {
     }
     size_t title_len = S_utf8_count(tmp->ptr ? tmp->ptr : "", tmp->len);
     x->field = 0;
-    search_terms(sb_str(tmp), tmp->len, S_on_term, x);
+    S_scan(sb_str(tmp), tmp->len, S_on_cjk, S_on_term, x);
     x->field = 1;
-    search_terms(sb_str(&d->text), d->text.len, S_on_term, x);
+    S_scan(sb_str(&d->text), d->text.len, S_on_cjk, S_on_term, x);
     size_t body_len = S_utf8_count(sb_str(&d->text), d->text.len);
     /* filters: kind and bodies, as terms no text can hold (U+0001) */
     x->field = 2;
@@ -719,26 +800,82 @@ static void S_index_doc(sindex *x, uint32_t docno, const sdoc *d, strbuf *tmp) {
     }
 }
 
+typedef struct sindex_job {
+    sindex *xs;
+    const sdocs *ds;
+    const size_t *bounds;
+} sindex_job;
+
+static void S_index_job(void *ctx, size_t k, int worker) {
+    (void)worker;
+    sindex_job *j = ctx;
+    strbuf tmp = STRBUF_INIT;
+    for (size_t i = j->bounds[k]; i < j->bounds[k + 1] && !j->xs[k].oom; i++)
+        S_index_doc(&j->xs[k], (uint32_t)i, &j->ds->v[i], &tmp);
+    if (tmp.oom) j->xs[k].oom = 1;
+    sb_free(&tmp);
+}
+
+/* Joins the terms of the jobs' indexes into x, each with the postings of
+ * every job in order (parts), or takes the only one as it is. */
+static int S_merge(sindex *x, sindex *xs, size_t nx) {
+    if (nx == 1) {
+        *x = xs[0];
+        memset(&xs[0], 0, sizeof xs[0]);
+        return 0;
+    }
+    for (size_t k = 0; k < nx; k++) {
+        for (size_t i = 0; i < xs[k].nt; i++) {
+            const sterm *lt = &xs[k].t[i];
+            sterm *g = S_intern(x, xs[k].pool.ptr + lt->off, lt->len);
+            if (!g) return -1;
+            if (!g->parts) {
+                g->parts = malloc(nx * sizeof *g->parts);
+                if (!g->parts) return -1;
+            }
+            g->parts[g->nparts++] = (struct spart){lt->post, lt->df};
+            g->df += lt->df;
+            g->plen += lt->plen;
+        }
+    }
+    return 0;
+}
+
+static void S_index_free(sindex *x) {
+    for (size_t i = 0; i < x->nt; i++) {
+        free(x->t[i].post);
+        free(x->t[i].parts);
+    }
+    free(x->t);
+    free(x->slots);
+    free(x->ckeys);
+    free(x->cvals);
+    free(x->touched);
+    sb_free(&x->pool);
+}
+
 /* ====================================================================== */
 /* Writing                                                                */
 
 typedef struct swriter {
     output *o;
     diag *d;
-    uint64_t id;            /* FNV-1a 64 of everything written: the index's version */
-    size_t files, bytes;
-    int failed;
+    atomic_uint_least64_t id; /* the sum of every file's FNV-1a 64 hash (of its path and bytes):
+                                 the index's version, whatever order files are written in */
+    atomic_size_t files, bytes;
+    atomic_int failed;
 } swriter;
 
 static void S_write(swriter *w, const char *path, const char *data, size_t n) {
-    if (w->failed) return;
-    for (size_t i = 0; i < n; i++) {
-        w->id ^= (unsigned char)data[i];
-        w->id *= 1099511628211ull;
-    }
-    if (output_write(w->o, path, data, n, w->d) < 0) w->failed = 1;
-    w->files++;
-    w->bytes += n;
+    if (atomic_load(&w->failed)) return;
+    uint64_t h = 14695981039346656037ull;
+    for (const char *p = path; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    h = (h ^ 0) * 1099511628211ull;
+    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)data[i]) * 1099511628211ull;
+    atomic_fetch_add(&w->id, h);
+    if (output_write(w->o, path, data, n, w->d) < 0) atomic_store(&w->failed, 1);
+    atomic_fetch_add(&w->files, 1);
+    atomic_fetch_add(&w->bytes, n);
 }
 
 static void S_json_str(strbuf *b, const char *s) {
@@ -829,22 +966,33 @@ static int S_order_cmp(const void *a, const void *b) {
 
 /* Decodes a term's postings into docs/cls (document order), then sorts a
  * copy into ranked order: class descending, document ascending. */
-static void S_decode(const sterm *t, uint32_t *docs, unsigned char *cls) {
+static size_t S_decode_part(const unsigned char *post, uint32_t df, uint32_t *docs, unsigned char *cls) {
     size_t p = 0;
     uint32_t doc = 0;
-    for (uint32_t k = 0; k < t->df; k++) {
+    for (uint32_t k = 0; k < df; k++) {
         uint32_t d = 0;
         int sh = 0;
         unsigned char c;
         do {
-            c = t->post[p++];
+            c = post[p++];
             d |= (uint32_t)(c & 0x7F) << sh;
             sh += 7;
         } while (c & 0x80);
         doc = k ? doc + d : d;
         docs[k] = doc;
-        cls[k] = t->post[p++];
+        cls[k] = post[p++];
     }
+    return df;
+}
+
+static void S_decode(const sterm *t, uint32_t *docs, unsigned char *cls) {
+    if (!t->nparts) {
+        S_decode_part(t->post, t->df, docs, cls);
+        return;
+    }
+    size_t at = 0;
+    for (uint32_t k = 0; k < t->nparts; k++)
+        at += S_decode_part(t->parts[k].post, t->parts[k].df, docs + at, cls + at);
 }
 
 static void S_rank(const uint32_t *docs, const unsigned char *cls, size_t n, uint32_t *rdocs,
@@ -868,7 +1016,79 @@ static void S_path(char *buf, size_t n, const char *dir, size_t num, const char 
     snprintf(buf, n, "search/%s/%zu/%zu%s", dir, num / 1000, num, suffix);
 }
 
-static int S_write_terms(swriter *w, sindex *x, size_t ndocs, size_t *nshards_out) {
+/* Writing the terms: shards in parallel, each job one shard and the files
+ * of its terms; file numbers are given beforehand, in term order. */
+typedef struct sterms_job {
+    swriter *w;
+    sindex *x;
+    const sorder *ord;
+    const size_t *start;    /* shard k's terms: ord[start[k], start[k+1]) */
+    const uint32_t *fileno; /* per term in ord order, for df > SEARCH_INLINE_DF */
+    size_t ndocs;
+    struct sterms_buf {
+        uint32_t *docs, *rdocs;
+        unsigned char *cls, *rcls;
+        strbuf shard, f;
+    } *buf;                 /* one per worker */
+    atomic_int oom;
+} sterms_job;
+
+static void S_shard_job(void *ctx, size_t sh, int worker) {
+    sterms_job *j = ctx;
+    struct sterms_buf *bf = &j->buf[worker];
+    strbuf *shard = &bf->shard, *f = &bf->f;
+    char path[128];
+    sb_clear(shard);
+    search_put_varint(shard, j->start[sh + 1] - j->start[sh]);
+    for (size_t k = j->start[sh]; k < j->start[sh + 1]; k++) {
+        const sterm *t = j->ord[k].t;
+        search_put_varint(shard, t->len);
+        sb_append(shard, j->ord[k].bytes, t->len);
+        search_put_varint(shard, t->df);
+        S_decode(t, bf->docs, bf->cls);
+        S_rank(bf->docs, bf->cls, t->df, bf->rdocs, bf->rcls);
+        if (t->df <= SEARCH_INLINE_DF) {
+            S_ranked(shard, bf->rdocs, bf->rcls, t->df);
+            continue;
+        }
+        size_t fileno = j->fileno[k];
+        search_put_varint(shard, fileno);
+        size_t nseg = S_nseg(t->df);
+        search_put_varint(shard, nseg);
+        size_t from = 0, size = SEARCH_SEG0;
+        for (size_t sg = 0; sg < nseg; sg++) {
+            size_t cnt = t->df - from < size ? t->df - from : size;
+            sb_clear(f);
+            S_ranked(f, bf->rdocs + from, bf->rcls + from, cnt);
+            char suffix[32];
+            snprintf(suffix, sizeof suffix, "-%zu.bin", sg);
+            S_path(path, sizeof path, "t", fileno, suffix);
+            if (f->oom) goto oom;
+            S_write(j->w, path, f->ptr, f->len);
+            search_put_varint(shard, cnt);
+            sb_putc(shard, (char)bf->rcls[from]);
+            search_put_varint(shard, f->len);
+            from += cnt;
+            size *= SEARCH_SEG_GROWTH;
+        }
+        if (nseg > 1) {
+            sb_clear(f);
+            S_members(f, bf->docs, t->df, j->ndocs);
+            S_path(path, sizeof path, "t", fileno, "-m.bin");
+            if (f->oom) goto oom;
+            S_write(j->w, path, f->ptr, f->len);
+            search_put_varint(shard, f->len);
+        }
+    }
+    if (shard->oom) goto oom;
+    snprintf(path, sizeof path, "search/s/%zu.bin", sh);
+    S_write(j->w, path, shard->ptr ? shard->ptr : "", shard->len);
+    return;
+oom:
+    atomic_store(&j->oom, 1);
+}
+
+static int S_write_terms(swriter *w, sindex *x, size_t ndocs, int jobs, size_t *nshards_out) {
     /* Shard count: about 2 KB of dictionary per shard, a power of two. */
     size_t est = 0;
     uint32_t maxdf = 0;
@@ -881,131 +1101,125 @@ static int S_write_terms(swriter *w, sindex *x, size_t ndocs, size_t *nshards_ou
     while (nshards < 65536 && nshards * 2048 < est) nshards *= 2;
     *nshards_out = nshards;
 
+    int rc = -1;
+    sterms_job j;
+    memset(&j, 0, sizeof j);
     sorder *ord = malloc((x->nt ? x->nt : 1) * sizeof *ord);
-    uint32_t *docs = malloc(((size_t)maxdf + 1) * sizeof *docs * 2);
-    unsigned char *cls = malloc(((size_t)maxdf + 1) * 2);
-    if (!ord || !docs || !cls) {
-        free(ord), free(docs), free(cls);
-        return -1;
+    size_t *start = calloc(nshards + 1, sizeof *start);
+    uint32_t *fileno = malloc((x->nt ? x->nt : 1) * sizeof *fileno);
+    j.buf = calloc((size_t)jobs, sizeof *j.buf);
+    if (!ord || !start || !fileno || !j.buf) goto done;
+    for (int k = 0; k < jobs; k++) {
+        j.buf[k].docs = malloc(((size_t)maxdf + 1) * sizeof(uint32_t) * 2);
+        j.buf[k].cls = malloc(((size_t)maxdf + 1) * 2);
+        if (!j.buf[k].docs || !j.buf[k].cls) goto done;
+        j.buf[k].rdocs = j.buf[k].docs + maxdf + 1;
+        j.buf[k].rcls = j.buf[k].cls + maxdf + 1;
     }
-    uint32_t *rdocs = docs + maxdf + 1;
-    unsigned char *rcls = cls + maxdf + 1;
     for (size_t i = 0; i < x->nt; i++)
         ord[i] = (sorder){x->t[i].hash % (uint32_t)nshards, &x->t[i], x->pool.ptr + x->t[i].off};
     qsort(ord, x->nt, sizeof *ord, S_order_cmp);
-
-    strbuf shard = STRBUF_INIT, f = STRBUF_INIT;
-    char path[128];
-    size_t nfile = 0;
-    size_t i = 0;
-    for (size_t sh = 0; sh < nshards && !w->failed; sh++) {
-        size_t j = i;
-        while (j < x->nt && ord[j].shard == sh) j++;
-        sb_clear(&shard);
-        search_put_varint(&shard, j - i);
-        for (size_t k = i; k < j; k++) {
-            const sterm *t = ord[k].t;
-            search_put_varint(&shard, t->len);
-            sb_append(&shard, ord[k].bytes, t->len);
-            search_put_varint(&shard, t->df);
-            S_decode(t, docs, cls);
-            S_rank(docs, cls, t->df, rdocs, rcls);
-            if (t->df <= SEARCH_INLINE_DF) {
-                S_ranked(&shard, rdocs, rcls, t->df);
-                continue;
-            }
-            size_t fileno = nfile++;
-            search_put_varint(&shard, fileno);
-            size_t nseg = S_nseg(t->df);
-            search_put_varint(&shard, nseg);
-            size_t from = 0, size = SEARCH_SEG0;
-            for (size_t s = 0; s < nseg; s++) {
-                size_t cnt = t->df - from < size ? t->df - from : size;
-                sb_clear(&f);
-                S_ranked(&f, rdocs + from, rcls + from, cnt);
-                char suffix[32];
-                snprintf(suffix, sizeof suffix, "-%zu.bin", s);
-                S_path(path, sizeof path, "t", fileno, suffix);
-                if (f.oom) goto oom;
-                S_write(w, path, f.ptr, f.len);
-                search_put_varint(&shard, cnt);
-                sb_putc(&shard, (char)rcls[from]);
-                search_put_varint(&shard, f.len);
-                from += cnt;
-                size *= SEARCH_SEG_GROWTH;
-            }
-            if (nseg > 1) {
-                sb_clear(&f);
-                S_members(&f, docs, t->df, ndocs);
-                S_path(path, sizeof path, "t", fileno, "-m.bin");
-                if (f.oom) goto oom;
-                S_write(w, path, f.ptr, f.len);
-                search_put_varint(&shard, f.len);
-            }
-        }
-        if (shard.oom) goto oom;
-        snprintf(path, sizeof path, "search/s/%zu.bin", sh);
-        S_write(w, path, shard.ptr ? shard.ptr : "", shard.len);
-        i = j;
+    uint32_t nfile = 0;
+    for (size_t i = 0; i < x->nt; i++) {
+        start[ord[i].shard + 1]++;
+        fileno[i] = ord[i].t->df > SEARCH_INLINE_DF ? nfile++ : 0;
     }
-    sb_free(&shard), sb_free(&f);
-    free(ord), free(docs), free(cls);
-    return w->failed ? -1 : 0;
-oom:
-    sb_free(&shard), sb_free(&f);
-    free(ord), free(docs), free(cls);
-    return -1;
+    for (size_t k = 0; k < nshards; k++) start[k + 1] += start[k];
+    j.w = w, j.x = x, j.ord = ord, j.start = start, j.fileno = fileno, j.ndocs = ndocs;
+    workers_run(jobs, nshards, S_shard_job, &j);
+    rc = atomic_load(&j.oom) ? -1 : atomic_load(&w->failed) ? -1 : 0;
+done:
+    for (int k = 0; j.buf && k < jobs; k++) {
+        free(j.buf[k].docs), free(j.buf[k].cls);
+        sb_free(&j.buf[k].shard), sb_free(&j.buf[k].f);
+    }
+    free(j.buf);
+    free(ord), free(start), free(fileno);
+    return rc;
 }
 
-/* Per-result data: CHUNK documents a file, in document order. */
-static int S_write_chunks(swriter *w, const site *s, const sdocs *ds, size_t chunk) {
-    strbuf b = STRBUF_INIT;
-    char path[96];
-    int *local = malloc((s->nplans ? s->nplans : 1) * sizeof *local);
-    if (!local) return -1;
-    for (size_t p = 0; p < s->nplans; p++) local[p] = -1;
-    for (size_t c = 0; c * chunk < ds->n && !w->failed; c++) {
-        size_t lo = c * chunk, hi = lo + chunk < ds->n ? lo + chunk : ds->n;
-        sb_clear(&b);
-        sb_puts(&b, "{\"p\":[");
-        int np = 0;
-        for (size_t k = lo; k < hi; k++) {
-            int pi = ds->v[k].plan;
-            if (pi < 0 || local[pi] >= 0) continue;
-            local[pi] = np++;
-            if (np > 1) sb_putc(&b, ',');
-            sb_putc(&b, '[');
-            S_json_str(&b, s->plans[pi]->doc.id);
-            sb_putc(&b, ',');
-            S_json_str(&b, s->plans[pi]->doc.title);
-            sb_putc(&b, ']');
-        }
-        sb_puts(&b, "],\"d\":[");
-        for (size_t k = lo; k < hi; k++) {
-            const sdoc *d = &ds->v[k];
-            if (k > lo) sb_putc(&b, ',');
-            sb_putc(&b, '[');
-            S_json_str(&b, kind_names[d->k]);
-            sb_putc(&b, ',');
-            S_json_str(&b, d->url);
-            sb_putc(&b, ',');
-            S_json_str(&b, d->title);
-            sb_putc(&b, ',');
-            S_json_str(&b, d->alt);
-            sb_printf(&b, ",%d,", d->plan >= 0 ? local[d->plan] : -1);
-            S_json_str(&b, sb_str(&d->text));
-            sb_putc(&b, ']');
-        }
-        sb_puts(&b, "]}\n");
-        for (size_t k = lo; k < hi; k++)
-            if (ds->v[k].plan >= 0) local[ds->v[k].plan] = -1;
-        if (b.oom) break;
-        S_path(path, sizeof path, "d", c, ".json");
-        S_write(w, path, b.ptr, b.len);
+/* Per-result data: CHUNK documents a file, in document order, one job a
+ * file. */
+typedef struct schunk_job {
+    swriter *w;
+    const site *s;
+    const sdocs *ds;
+    size_t chunk;
+    strbuf *bufs;           /* one per worker */
+    int **local;            /* one per worker: plan index -> index in the chunk */
+    atomic_int oom;
+} schunk_job;
+
+static void S_chunk_job(void *ctx, size_t c, int worker) {
+    schunk_job *j = ctx;
+    strbuf *b = &j->bufs[worker];
+    int *local = j->local[worker];
+    const sdocs *ds = j->ds;
+    size_t lo = c * j->chunk, hi = lo + j->chunk < ds->n ? lo + j->chunk : ds->n;
+    sb_clear(b);
+    sb_puts(b, "{\"p\":[");
+    int np = 0;
+    for (size_t k = lo; k < hi; k++) {
+        int pi = ds->v[k].plan;
+        if (pi < 0 || local[pi] >= 0) continue;
+        local[pi] = np++;
+        if (np > 1) sb_putc(b, ',');
+        sb_putc(b, '[');
+        S_json_str(b, j->s->plans[pi]->doc.id);
+        sb_putc(b, ',');
+        S_json_str(b, j->s->plans[pi]->doc.title);
+        sb_putc(b, ']');
     }
-    int rc = b.oom || w->failed ? -1 : 0;
-    sb_free(&b);
-    free(local);
+    sb_puts(b, "],\"d\":[");
+    for (size_t k = lo; k < hi; k++) {
+        const sdoc *d = &ds->v[k];
+        if (k > lo) sb_putc(b, ',');
+        sb_putc(b, '[');
+        S_json_str(b, kind_names[d->k]);
+        sb_putc(b, ',');
+        S_json_str(b, d->url);
+        sb_putc(b, ',');
+        S_json_str(b, d->title);
+        sb_putc(b, ',');
+        S_json_str(b, d->alt);
+        sb_printf(b, ",%d,", d->plan >= 0 ? local[d->plan] : -1);
+        S_json_str(b, sb_str(&d->text));
+        sb_putc(b, ']');
+    }
+    sb_puts(b, "]}\n");
+    for (size_t k = lo; k < hi; k++)
+        if (ds->v[k].plan >= 0) local[ds->v[k].plan] = -1;
+    if (b->oom) {
+        atomic_store(&j->oom, 1);
+        return;
+    }
+    char path[128];
+    S_path(path, sizeof path, "d", c, ".json");
+    S_write(j->w, path, b->ptr, b->len);
+}
+
+static int S_write_chunks(swriter *w, const site *s, const sdocs *ds, size_t chunk, int jobs) {
+    schunk_job j;
+    memset(&j, 0, sizeof j);
+    j.w = w, j.s = s, j.ds = ds, j.chunk = chunk;
+    j.bufs = calloc((size_t)jobs, sizeof *j.bufs);
+    j.local = calloc((size_t)jobs, sizeof *j.local);
+    int rc = -1;
+    if (!j.bufs || !j.local) goto done;
+    for (int k = 0; k < jobs; k++) {
+        j.local[k] = malloc((s->nplans ? s->nplans : 1) * sizeof **j.local);
+        if (!j.local[k]) goto done;
+        for (size_t p = 0; p < s->nplans; p++) j.local[k][p] = -1;
+    }
+    workers_run(jobs, (ds->n + chunk - 1) / chunk, S_chunk_job, &j);
+    rc = atomic_load(&j.oom) || atomic_load(&w->failed) ? -1 : 0;
+done:
+    for (int k = 0; k < jobs; k++) {
+        if (j.bufs) sb_free(&j.bufs[k]);
+        if (j.local) free(j.local[k]);
+    }
+    free(j.bufs);
+    free(j.local);
     return rc;
 }
 
@@ -1022,14 +1236,22 @@ static void S_time(const char *step, struct timespec *since) {
 }
 
 int search_write(const site *s, output *o, diag *d) {
+    return search_write_jobs(s, o, workers_default_jobs(), d);
+}
+
+int search_write_jobs(const site *s, output *o, int jobs, diag *d) {
     int rc = -1;
+    if (jobs < 1) jobs = 1;
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     sdocs ds = {arena_new(), NULL, 0, 0};
-    sindex x;
+    sindex x, *xs = NULL;
+    size_t nx = 0;
     memset(&x, 0, sizeof x);
     strbuf tmp = STRBUF_INIT, b = STRBUF_INIT;
-    swriter w = {o, d, 14695981039346656037ull, 0, 0, 0};
+    swriter w;
+    memset(&w, 0, sizeof w);
+    w.o = o, w.d = d;
     size_t *plan_first = calloc(s->nplans + 1, sizeof *plan_first);
     size_t *plan_end = calloc(s->nplans + 1, sizeof *plan_end);
     if (!ds.a || !plan_first || !plan_end) goto oom;
@@ -1042,8 +1264,28 @@ int search_write(const site *s, output *o, diag *d) {
                       strlen(ds.v[i].url) + 24;
     }
     S_time("text", &ts);
-    for (size_t i = 0; i < ds.n && !x.oom; i++) S_index_doc(&x, (uint32_t)i, &ds.v[i], &tmp);
-    if (x.oom || tmp.oom) goto oom;
+    /* Terms, on `jobs` threads: each indexes a run of documents with terms of
+     * its own; the runs' postings are then joined in document order. */
+    nx = jobs < 1 ? 1 : (size_t)jobs;
+    if (nx > ds.n) nx = ds.n ? ds.n : 1;
+    xs = calloc(nx, sizeof *xs);
+    size_t *bounds = calloc(nx + 1, sizeof *bounds);
+    if (!xs || !bounds) {
+        free(bounds);
+        goto oom;
+    }
+    for (size_t i = 0, k = 1, acc = 0; i < ds.n && k < nx; i++) {
+        acc += ds.v[i].text.len + 64;
+        if (acc * nx >= text_bytes * k) bounds[k++] = i + 1;
+    }
+    for (size_t k = 1; k <= nx; k++)
+        if (bounds[k] < bounds[k - 1] || k == nx) bounds[k] = k == nx ? ds.n : bounds[k - 1];
+    sindex_job ij = {xs, &ds, bounds};
+    workers_run((int)nx, nx, S_index_job, &ij);
+    free(bounds);
+    for (size_t k = 0; k < nx; k++)
+        if (xs[k].oom) goto oom;
+    if (S_merge(&x, xs, nx) < 0) goto oom;
     S_time("terms", &ts);
 
     /* Documents a chunk: about 3 KB a file on average. */
@@ -1052,13 +1294,13 @@ int search_write(const site *s, output *o, diag *d) {
     if (chunk > 64) chunk = 64;
 
     size_t nshards = 1;
-    if (S_write_terms(&w, &x, ds.n, &nshards) < 0) {
-        if (!w.failed) goto oom;
+    if (S_write_terms(&w, &x, ds.n, jobs, &nshards) < 0) {
+        if (!atomic_load(&w.failed)) goto oom;
         goto done;
     }
     S_time("postings", &ts);
-    if (S_write_chunks(&w, s, &ds, chunk) < 0) {
-        if (!w.failed) goto oom;
+    if (S_write_chunks(&w, s, &ds, chunk, jobs) < 0) {
+        if (!atomic_load(&w.failed)) goto oom;
         goto done;
     }
     S_time("chunks", &ts);
@@ -1099,22 +1341,21 @@ int search_write(const site *s, output *o, diag *d) {
               "{\"format\":%d,\"id\":\"%016llx\",\"docs\":%zu,\"shards\":%zu,\"chunk\":%zu,"
               "\"inline\":%d,\"seg0\":%d,\"word_max\":%d,\"plans\":%zu,\"bodies\":%zu,"
               "\"terms\":%zu,\"files\":%zu,\"bytes\":%zu}\n",
-              SEARCH_FORMAT, (unsigned long long)w.id, ds.n, nshards, chunk, SEARCH_INLINE_DF,
-              SEARCH_SEG0, SEARCH_WORD_MAX, s->nplans, s->bodies.n, x.nt, w.files + 1, w.bytes);
+              SEARCH_FORMAT, (unsigned long long)atomic_load(&w.id), ds.n, nshards, chunk,
+              SEARCH_INLINE_DF, SEARCH_SEG0, SEARCH_WORD_MAX, s->nplans, s->bodies.n, x.nt,
+              atomic_load(&w.files) + 1, atomic_load(&w.bytes));
     if (b.oom) goto oom;
     S_write(&w, "search/manifest.json", b.ptr, b.len);
-    rc = w.failed ? -1 : 0;
+    rc = atomic_load(&w.failed) ? -1 : 0;
     goto done;
 oom:
     diag_error(d, NULL, 0, 0, "search index: out of memory");
     rc = -1;
 done:
     for (size_t i = 0; i < ds.n; i++) sb_free(&ds.v[i].text);
-    for (size_t i = 0; i < x.nt; i++) free(x.t[i].post);
-    free(x.t);
-    free(x.slots);
-    free(x.touched);
-    sb_free(&x.pool);
+    S_index_free(&x);
+    for (size_t k = 0; xs && k < nx; k++) S_index_free(&xs[k]);
+    free(xs);
     sb_free(&tmp);
     sb_free(&b);
     free(plan_first);

@@ -19,6 +19,8 @@
  * Deterministic: the same site gives the same bytes. Returns 0, or -1 after
  * a diagnostic. */
 int search_write(const site *s, output *o, diag *d);
+/* The same on `jobs` threads (search_write: one a processor). */
+int search_write_jobs(const site *s, output *o, int jobs, diag *d);
 
 /* ---- the pieces, exposed for tests and the fuzzer ---------------------- */
 

@@ -345,8 +345,10 @@
     s.driver = ents[0];
     s.df = s.driver.df;
     s.lazy = ents.slice(1);
-    s.mem = [];
-    while (s.lazy.length && E.memberCost(s.lazy[0]) <= CHEAP) s.mem.push(await E.members(s.lazy.shift()));
+    E.segment(s.driver, 0).catch(function () {}); // on its way while the memberships load
+    var cheap = [];
+    while (s.lazy.length && E.memberCost(s.lazy[0]) <= CHEAP) cheap.push(s.lazy.shift());
+    s.mem = await Promise.all(cheap.map(function (e) { return E.members(e); }));
     s.cursor = new Cursor(E, s.driver);
     s.pass = function (d) {
       for (var i = 0; i < s.mem.length; i++) if (!has(s.mem[i], d)) return false;
@@ -805,6 +807,7 @@
     this.bodySel = app.querySelector('#search-body');
     this.kinds = Array.prototype.slice.call(app.querySelectorAll('input[name=kind]'));
     this.run = 0;
+    this.E.manifest().catch(function () {}); // small, and every query needs it
     this.bind();
   }
 
