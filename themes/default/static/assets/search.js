@@ -501,7 +501,13 @@
     // Every word's driver must be in the document; the candidates come from
     // the rarest word (the primary) and from what the first segments of the
     // others show.
-    var drv = await Promise.all(this.streams.map(function (s) { return E.members(s.driver); }));
+    // (costly memberships wait until verification shows they are needed)
+    var cheap = [], drv;
+    this.pendingMem = [];
+    this.streams.forEach(function (s) { (E.memberCost(s.driver) <= CHEAP ? cheap : self.pendingMem).push(s.driver); });
+    this.pendingMem.sort(function (a, b) { return E.memberCost(a) - E.memberCost(b); });
+    drv = await Promise.all(cheap.map(function (e) { return E.members(e); }));
+    this.drv = drv;
     this.allWords = function (d) {
       for (var i = 0; i < drv.length; i++) if (!has(drv[i], d)) return false;
       for (var k = 0; k < self.streams.length; k++) if (!self.streams[k].pass(d)) return false;
@@ -517,13 +523,23 @@
     firsts.forEach(function (l) {
       for (var i = 0; i < l.docs.length; i++) {
         var d = l.docs[i];
-        if (!pool.has(d) && self.allWords(d)) pool.set(d, self.bound(d));
+        if (!pool.has(d) && self.filt(d)) pool.set(d, self.bound(d));
       }
     });
     this.pool = Array.from(pool, function (e) { return { doc: e[0], ub: e[1] }; })
       .sort(function (a, b) { return b.ub - a.ub || a.doc - b.doc; });
     this.poolAt = 0;
     return this;
+  };
+
+  // One more membership for the documents holding every word: a driver's,
+  // else another term of a phrase word.
+  Query.prototype.tightenAll = async function () {
+    if (this.pendingMem.length) {
+      this.drv.push(await this.E.members(this.pendingMem.shift()));
+      return;
+    }
+    for (var k = 0; k < this.streams.length; k++) if (await this.streams[k].tighten()) return;
   };
 
   // Upper bound of the score of a document holding every word: the class
@@ -536,6 +552,11 @@
       sum += c !== undefined ? c : s.frontier;
     }
     return sum;
+  };
+
+  Query.prototype.skipPool = function () {
+    while (this.poolAt < this.pool.length &&
+           (this.seen.has(this.pool[this.poolAt].doc) || !this.allWords(this.pool[this.poolAt].doc))) this.poolAt++;
   };
 
   // Verifies candidates: loads their documents and scores every word.
@@ -555,6 +576,15 @@
 
   var BATCH = 12;
 
+  // How many candidates to verify next: what the page still needs, less
+  // what is verified and waiting, at least 4 (a few more lower the bound
+  // that keeps the waiting ones from being given), at most 12 a round trip
+  // when a page is shown, 256 when all results are wanted.
+  Query.prototype.batchSize = function (need) {
+    if (!isFinite(need)) return 256;
+    return Math.max(4, Math.min(BATCH, need - this.heap.size));
+  };
+
   Query.prototype.nextSingle = async function (n, cap, limit) {
     var s = this.streams[0], out = [], verified = 0;
     while (out.length < n) {
@@ -571,8 +601,8 @@
         continue;
       }
       if (verified >= limit) { this.paused = true; break; }
-      var batch = [];
-      while (batch.length < Math.max(BATCH, Math.min(256, n - out.length)) && nx) {
+      var batch = [], want = this.batchSize(n - out.length);
+      while (batch.length < want && nx) {
         batch.push(nx);
         s.cursor.advance();
         nx = await streamPeek(s);
@@ -593,7 +623,7 @@
     while (out.length < n) {
       var top = this.heap.peek();
       if (this.tier === 1) {
-        while (this.poolAt < this.pool.length && this.seen.has(this.pool[this.poolAt].doc)) this.poolAt++;
+        this.skipPool();
         var pc = this.poolAt < this.pool.length ? this.pool[this.poolAt] : null;
         var p = this.primary, nx = await streamPeek(p, seen);
         while (nx && !this.allWords(nx.doc)) { p.cursor.advance(); nx = await streamPeek(p, seen); }
@@ -606,9 +636,9 @@
         }
         if (bound < 0) { this.tier = 2; continue; }
         if (verified >= limit) { this.paused = true; break; }
-        var batch = [];
-        while (batch.length < BATCH) {
-          while (this.poolAt < this.pool.length && this.seen.has(this.pool[this.poolAt].doc)) this.poolAt++;
+        var batch = [], want = this.batchSize(n - out.length);
+        while (batch.length < want) {
+          this.skipPool();
           pc = this.poolAt < this.pool.length ? this.pool[this.poolAt] : null;
           nx = await streamPeek(p, seen);
           while (nx && !this.allWords(nx.doc)) { p.cursor.advance(); nx = await streamPeek(p, seen); }
@@ -620,8 +650,12 @@
         }
         verified += batch.length;
         this.checked += batch.length;
-        var res = await this.verify(batch);
-        for (var i = 0; i < res.length; i++) this.heap.push(res[i]);
+        var res = await this.verify(batch), full = 0;
+        for (var i = 0; i < res.length; i++) {
+          this.heap.push(res[i]);
+          if (res[i].m === nw) full++;
+        }
+        if (batch.length - full > full) await this.tightenAll();
         continue;
       }
       // Then the documents holding some of the words, from every word's list
@@ -687,7 +721,7 @@
   // phrase's parts are common and the phrase is rare.
   Query.prototype.next = async function (n) {
     if (this.exhausted && !this.heap.size) return [];
-    var cap = isFinite(n) ? Math.max(24, 2 * n) : Infinity, limit = isFinite(n) ? Math.max(36, 3 * n) : Infinity;
+    var cap = isFinite(n) ? n + 4 : Infinity, limit = isFinite(n) ? Math.max(36, 3 * n) : Infinity;
     var res;
     this.paused = false;
     if (this.browse) res = await this.nextBrowse(n);
