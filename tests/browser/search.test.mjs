@@ -314,6 +314,32 @@ test('a query typed into the page: results as you type, the URL follows', { skip
   await page.context().close();
 });
 
+test('Back and Forward go through the searches made', { skip }, async () => {
+  const page = await newPage();
+  await openSearch(page, qs('科普'));
+  await page.fill('#search-q', '学会');
+  await page.press('#search-q', 'Enter');
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('q') === '学会');
+  await settled(page);
+  await page.click('#search-filters summary');
+  await page.check('input[name=kind][value=task]');
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('kind') === 'task');
+  await settled(page);
+  await page.goBack();
+  await page.waitForFunction(() => !new URL(location.href).searchParams.get('kind'));
+  await settled(page);
+  assert.equal(await page.inputValue('#search-q'), '学会');
+  assert.equal(await page.isChecked('input[name=kind][value=task]'), false);
+  await page.goBack();
+  await page.waitForFunction(() => document.getElementById('search-q').value === '科普');
+  await settled(page);
+  const rs = await results(page);
+  assert.ok(rs.length >= 1 && rs.every((r) => r.marks.some((m) => m.includes('科普'))), 'the results of 科普 again');
+  await page.goForward();
+  await page.waitForFunction(() => document.getElementById('search-q').value === '学会');
+  await page.context().close();
+});
+
 test('the search box on every page leads to search/ with results', { skip }, async () => {
   const page = await newPage();
   const data = site();

@@ -885,26 +885,7 @@
 
   UI.prototype.bind = function () {
     var self = this, timer = null;
-    var params = new URLSearchParams(location.search);
-    this.input.value = params.get('q') || '';
-    var kinds = params.getAll('kind').join(',').split(',').filter(Boolean);
-    this.kinds.forEach(function (k) { k.checked = kinds.indexOf(k.value) >= 0; });
-    var plan = params.get('plan') || '', body = params.get('body') || '';
-    function want(sel, v) {
-      if (!sel || !v) return;
-      var o = document.createElement('option');
-      o.value = v;
-      o.textContent = v;
-      o.dataset.placeholder = '1';
-      sel.appendChild(o);
-      sel.value = v;
-    }
-    want(this.planSel, plan);
-    want(this.bodySel, body);
-    if (kinds.length || plan || body) {
-      if (this.details) this.details.open = true;
-      this.loadLists();
-    }
+    this.fromURL();
     var header = document.getElementById('site-search-q');
     if (header && !header.value) header.value = this.input.value;
 
@@ -959,11 +940,36 @@
       }
     });
     window.addEventListener('popstate', function () {
-      var p = new URLSearchParams(location.search);
-      self.input.value = p.get('q') || '';
+      self.fromURL();
       self.search(false, true);
     });
     this.search(false, true);
+  };
+
+  // The query and filters of the page's URL into the form.
+  UI.prototype.fromURL = function () {
+    var params = new URLSearchParams(location.search);
+    this.input.value = params.get('q') || '';
+    var kinds = params.getAll('kind').join(',').split(',').filter(Boolean);
+    this.kinds.forEach(function (k) { k.checked = kinds.indexOf(k.value) >= 0; });
+    var plan = params.get('plan') || '', body = params.get('body') || '';
+    function want(sel, v) {
+      if (!sel) return;
+      if (v && !Array.prototype.some.call(sel.options, function (o) { return o.value === v; })) {
+        var o = document.createElement('option');
+        o.value = v;
+        o.textContent = v;
+        o.dataset.placeholder = '1';
+        sel.appendChild(o);
+      }
+      sel.value = v;
+    }
+    want(this.planSel, plan);
+    want(this.bodySel, body);
+    if (kinds.length || plan || body) {
+      if (this.details) this.details.open = true;
+      this.loadLists();
+    }
   };
 
   UI.prototype.updateURL = function (push) {
