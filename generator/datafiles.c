@@ -77,6 +77,21 @@ static void S_item(json_writer *w, const item *it) {
     json_object_end(w);
 }
 
+/* The items a body leads (lead = 1) or joins, as "plan#id" keys. */
+static void S_items_of_body(json_writer *w, const char *key, const site *s, const body *b, int lead) {
+    json_key(w, key);
+    json_array_begin(w);
+    for (size_t i = 0; i < s->nplans; i++)
+        for (size_t k = 0; k < s->plans[i]->nitems; k++) {
+            const item *it = s->plans[i]->items[k];
+            body *const *list = lead ? it->leads : it->partners;
+            size_t n = lead ? it->nleads : it->npartners;
+            for (size_t m = 0; m < n; m++)
+                if (list[m] == b) S_item_key(w, it);
+        }
+    json_array_end(w);
+}
+
 static void S_body(json_writer *w, const site *s, const body *b) {
     char url[256];
     snprintf(url, sizeof url, "bodies/%s/", b->id);
@@ -91,24 +106,8 @@ static void S_body(json_writer *w, const site *s, const body *b) {
     json_key(w, "declared");
     json_bool(w, b->declared);
     /* the items it leads and joins, across plans */
-    json_key(w, "lead");
-    json_array_begin(w);
-    for (size_t i = 0; i < s->nplans; i++)
-        for (size_t k = 0; k < s->plans[i]->nitems; k++) {
-            const item *it = s->plans[i]->items[k];
-            for (size_t m = 0; m < it->nleads; m++)
-                if (it->leads[m] == b) S_item_key(w, it);
-        }
-    json_array_end(w);
-    json_key(w, "partners");
-    json_array_begin(w);
-    for (size_t i = 0; i < s->nplans; i++)
-        for (size_t k = 0; k < s->plans[i]->nitems; k++) {
-            const item *it = s->plans[i]->items[k];
-            for (size_t m = 0; m < it->npartners; m++)
-                if (it->partners[m] == b) S_item_key(w, it);
-        }
-    json_array_end(w);
+    S_items_of_body(w, "lead", s, b, 1);
+    S_items_of_body(w, "partners", s, b, 0);
     json_object_end(w);
 }
 
