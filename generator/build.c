@@ -145,7 +145,7 @@ int build_run(const build_options *opt) {
     S_stage_time("render", &ts);
     int drc = rrc < 0 ? -1 : datafiles_write(&s, o, d);
     S_stage_time("data", &ts);
-    int src = drc < 0 ? -1 : search_write(&s, o, d);
+    int src = drc < 0 ? -1 : search_write_jobs(&s, o, jobs, d);
     S_stage_time("search", &ts);
     if (rrc < 0 || drc < 0 || src < 0 || diag_errors(d)) {
         status = diag_errors(d) ? EXIT_CONTENT : EXIT_IO;
