@@ -113,7 +113,7 @@ int build_run(const build_options *opt) {
     }
     S_stage_time("indicators", &ts);
     if (!opt->no_history && !opt->check_only && !diag_errors(d)) {
-        if (history_collect(&s, r, jobs, d) < 0) {
+        if (history_collect(&s, r, jobs, &limits, d) < 0) {
             status = EXIT_IO;
             goto done;
         }

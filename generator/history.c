@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "content.h"
+#include "indicator_trail.h"
 #include "strmap.h"
 #include "text.h"
 #include "textdiff.h"
@@ -77,6 +78,10 @@ typedef struct walk_ctx {
     strmap ids;                 /* blob id (hex) -> plan id */
     strmap heads;               /* plan id -> raw_rev list head (newest) */
     strmap tails;               /* plan id -> raw_rev list tail (oldest) */
+    const char *plans_prefix;   /* "content/plans/" */
+    const char *pages_prefix;   /* "content/pages/" */
+    trail_commit *trail;        /* commits that changed other content files, newest first */
+    size_t ntrail, trail_cap;
     int failed;
 } walk_ctx;
 
@@ -112,8 +117,23 @@ static int S_on_commit(void *payload, const repo_commit *c, const repo_change *c
     size_t nmine = 0;
     /* at most two revisions a change (an id changed: one deleted, one added) */
     raw_rev **list = 2 * n > 64 ? arena_alloc(w->a, 2 * n * sizeof *list) : mine;
+    size_t plans_len = strlen(w->plans_prefix), pages_len = strlen(w->pages_prefix);
+    trail_commit *tc = NULL;
     for (size_t i = 0; i < n; i++) {
         const repo_change *x = &ch[i];
+        if (strncmp(x->path, w->plans_prefix, plans_len) != 0) {
+            /* not a plan: the indicators' trail may need it */
+            if (strncmp(x->path, w->pages_prefix, pages_len) == 0) continue;
+            if (!tc) {
+                w->trail = arena_grow(w->a, w->trail, sizeof *w->trail, &w->trail_cap, w->ntrail + 1);
+                tc = &w->trail[w->ntrail++];
+                tc->commit = *c;
+                tc->paths = arena_alloc(w->a, n * sizeof *tc->paths);
+                tc->npaths = 0;
+            }
+            tc->paths[tc->npaths++] = x->path;
+            continue;
+        }
         if (!text_ends_with(x->path, ".md")) continue;
         int gone = x->kind == REPO_DELETED;
         const char *id = S_id_of_blob(w, gone ? x->old_oid : x->new_oid, x->path);
@@ -473,7 +493,7 @@ static void S_plan_history(void *vctx, size_t i, int worker) {
     j->p->nrevisions = n;
 }
 
-int history_collect(site *s, repo *r, int jobs, diag *d) {
+int history_collect(site *s, repo *r, int jobs, const sandbox_limits *limits, diag *d) {
     walk_ctx w;
     memset(&w, 0, sizeof w);
     w.s = s;
@@ -483,7 +503,10 @@ int history_collect(site *s, repo *r, int jobs, diag *d) {
     strmap_init(&w.ids, s->a);
     strmap_init(&w.heads, s->a);
     strmap_init(&w.tails, s->a);
-    w.prefix = *s->content_dir ? arena_printf(s->a, "%s/plans", s->content_dir) : "plans";
+    /* one walk for the plans and the files the indicators read */
+    w.prefix = s->content_dir;
+    w.plans_prefix = *s->content_dir ? arena_printf(s->a, "%s/plans/", s->content_dir) : "plans/";
+    w.pages_prefix = *s->content_dir ? arena_printf(s->a, "%s/pages/", s->content_dir) : "pages/";
     int shallow = 0;
     if (repo_walk_history(r, s->a, &s->commit, w.prefix, HISTORY_MAX_COMMITS, S_on_commit, &w,
                           &shallow, d) < 0 ||
@@ -491,6 +514,13 @@ int history_collect(site *s, repo *r, int jobs, diag *d) {
         return -1;
     s->history = 1;
     s->history_shallow = shallow;
+    /* the indicators' audit trail, oldest commit first */
+    for (size_t x = 0, y = w.ntrail ? w.ntrail - 1 : 0; x < y; x++, y--) {
+        trail_commit tmp = w.trail[x];
+        w.trail[x] = w.trail[y];
+        w.trail[y] = tmp;
+    }
+    if (indicator_trail_build(s, r, w.trail, w.ntrail, shallow, limits, d) < 0) return -1;
 
     plan_job *pj = arena_alloc(s->a, (s->nplans ? s->nplans : 1) * sizeof *pj);
     for (size_t i = 0; i < s->nplans; i++) {

@@ -7,15 +7,17 @@
 #include "diag.h"
 #include "model.h"
 #include "repo.h"
+#include "sandbox.h"
 
 /* At most this many commits are walked (docs/history.md). */
 #define HISTORY_MAX_COMMITS 100000
 
 /* Fills plan->revisions for every plan of s (parallel over plans, `jobs`
- * threads, each with its own handle on r). Past revisions that no longer
+ * threads, each with its own handle on r), and the indicators' audit trail
+ * (indicator_trail.c; the scripts run under `limits`). Past revisions that no longer
  * parse are kept, marked by an empty html. Returns 0, or -1 on a failure
  * that stops the build (the repository cannot be read). */
-int history_collect(site *s, repo *r, int jobs, diag *d);
+int history_collect(site *s, repo *r, int jobs, const sandbox_limits *limits, diag *d);
 
 /* The plan id a file's bytes declare (front matter `id:`), else `stem`.
  * Exposed for tests. */

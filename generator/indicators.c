@@ -109,6 +109,7 @@ typedef struct S_ctx {
     size_t kept;              /* bytes of text and values kept (S_MAX_KEPT) */
     int kept_over;
     int nerrors;
+    int snapshot;             /* indicators_snapshot: no links, no statuses */
 } S_ctx;
 
 static S_ctx *S_ctx_of(lua_State *L) { return lua_touserdata(L, lua_upvalueindex(1)); }
@@ -1291,7 +1292,7 @@ static void S_run_script(S_ctx *ctx, const indicators_file *f) {
 }
 
 static int S_load(site *s, const indicators_file *scripts, size_t nscripts, S_read_fn read, void *payload,
-                  const sandbox_limits *limits, diag *d) {
+                  const sandbox_limits *limits, int snapshot, diag *d) {
     s->indicators = NULL;
     s->nindicators = 0;
     if (nscripts == 0) return 0;
@@ -1305,6 +1306,7 @@ static int S_load(site *s, const indicators_file *scripts, size_t nscripts, S_re
     ctx.read = read;
     ctx.read_payload = payload;
     ctx.missing = -1;
+    ctx.snapshot = snapshot;
     strmap_init(&ctx.by_id, s->a);
     char day[16];
     text_date_of(s->commit.time, s->commit.offset, day);
@@ -1339,19 +1341,20 @@ static int S_load(site *s, const indicators_file *scripts, size_t nscripts, S_re
     for (size_t i = 0; i < ctx.ndecls; i++)
         if (!ctx.decls[i].dup) S_resolve(&ctx, i);
 
-    /* 3. links; 4. statuses */
+    /* 3. links; 4. statuses (not for a snapshot of a past revision) */
     ctx.phase = 2;
     size_t n = 0;
     for (size_t i = 0; i < ctx.ndecls; i++) {
         S_decl *dc = &ctx.decls[i];
         if (dc->dup) continue;
+        n++;
+        if (snapshot) continue;
         S_link(&ctx, dc);
         if (dc->x->pub.has_baseline && dc->x->pub.has_target && dc->x->pub.baseline.year > dc->x->pub.target.year)
             diag_error(d, dc->script, dc->line, 0, "the target's year (%d) is before the baseline's (%d)",
                        dc->x->pub.target.year, dc->x->pub.baseline.year);
-        n++;
     }
-    for (size_t i = 0; i < ctx.ndecls; i++)
+    for (size_t i = 0; i < ctx.ndecls && !snapshot; i++)
         if (!ctx.decls[i].dup) S_status(&ctx, &ctx.decls[i]);
     sandbox_free(ctx.sb);
 
@@ -1374,10 +1377,15 @@ typedef struct S_repo_reader {
     repo_file *files;
     size_t n;
     int listed, failed;
+    strmap *reads;            /* indicators_snapshot: every path asked for */
 } S_repo_reader;
 
 static int S_read_repo(void *payload, const char *path, char **data, size_t *len, diag *d) {
     S_repo_reader *rr = payload;
+    if (rr->reads && !strmap_get(rr->reads, path)) {
+        const char *key = arena_strdup(rr->reads->a, path);
+        strmap_put(rr->reads, key, (void *)key);
+    }
     if (!rr->listed) {
         rr->listed = 1;
         if (repo_list(rr->r, &rr->s->commit, rr->s->content_dir, rr->s->a, &rr->files, &rr->n, d) < 0) {
@@ -1397,7 +1405,7 @@ static int S_read_repo(void *payload, const char *path, char **data, size_t *len
     return 1;
 }
 
-int indicators_load(site *s, repo *r, const sandbox_limits *limits, diag *d) {
+static int S_load_repo(site *s, repo *r, const sandbox_limits *limits, int snapshot, strmap *reads, diag *d) {
     s->indicators = NULL;
     s->nindicators = 0;
     const char *dir = s->content_dir ? s->content_dir : "";
@@ -1420,10 +1428,31 @@ int indicators_load(site *s, repo *r, const sandbox_limits *limits, diag *d) {
         scripts[n].len = len;
         n++;
     }
-    S_repo_reader rr = {s, r, NULL, 0, 0, 0};
-    if (S_load(s, scripts, n, S_read_repo, &rr, limits, d) < 0) rc = -1;
+    S_repo_reader rr = {s, r, NULL, 0, 0, 0, reads};
+    if (S_load(s, scripts, n, S_read_repo, &rr, limits, snapshot, d) < 0) rc = -1;
     for (size_t i = 0; i < n; i++) free((char *)scripts[i].text);
     free(scripts);
+    return rc;
+}
+
+int indicators_load(site *s, repo *r, const sandbox_limits *limits, diag *d) {
+    return S_load_repo(s, r, limits, 0, NULL, d);
+}
+
+int indicators_snapshot(const site *s, repo *r, const repo_commit *c, arena *a, const sandbox_limits *limits,
+                        strmap *reads, indicator ***out, size_t *n) {
+    site past;
+    memset(&past, 0, sizeof past);
+    past.a = a;
+    past.cfg = s->cfg;
+    past.commit = *c;
+    past.content_dir = s->content_dir;
+    diag *quiet = diag_new(0);
+    if (!quiet) return -1;
+    int rc = S_load_repo(&past, r, limits, 1, reads, quiet);
+    diag_free(quiet);
+    *out = past.indicators;
+    *n = past.nindicators;
     return rc;
 }
 
@@ -1451,7 +1480,7 @@ static int S_read_mem(void *payload, const char *path, char **data, size_t *len,
 int indicators_load_files(site *s, const indicators_file *scripts, size_t nscripts, const indicators_file *files,
                           size_t nfiles, const sandbox_limits *limits, diag *d) {
     S_mem_reader m = {files, nfiles};
-    return S_load(s, scripts, nscripts, S_read_mem, &m, limits, d);
+    return S_load(s, scripts, nscripts, S_read_mem, &m, limits, 0, d);
 }
 
 /* ------------------------------------------------------------------------
@@ -1620,6 +1649,47 @@ static void S_push_chart(lua_State *L, const indicator *ind, const char *lang) {
     sb_free(&text);
 }
 
+/* The audit trail: {kind, year, from, to (each {year, value, text, amount}
+ * or, for unit and name, a string), rev, commit, date, author, message}. */
+static void S_push_changes(lua_State *L, const indicator *ind, const char *lang) {
+    static const char *const kinds[] = {"added", "removed", "baseline", "target", "value", "unit", "name"};
+    lua_createtable(L, (int)ind->nchanges, 0);
+    for (size_t i = 0; i < ind->nchanges; i++) {
+        const indicator_change *c = &ind->changes[i];
+        char day[16];
+        lua_createtable(L, 0, 10);
+        S_set_str(L, "kind", kinds[c->kind]);
+        if (c->kind == IND_CHANGE_ADDED) {
+            lua_pushboolean(L, c->again);
+            lua_setfield(L, -2, "again");
+        }
+        if (c->kind == IND_CHANGE_VALUE) {
+            lua_pushinteger(L, c->year);
+            lua_setfield(L, -2, "year");
+        }
+        if (c->kind == IND_CHANGE_UNIT || c->kind == IND_CHANGE_NAME) {
+            S_set_str(L, "from", c->from_text);
+            S_set_str(L, "to", c->to_text);
+        } else {
+            /* amounts in the unit of the built revision, as elsewhere on the page */
+            if (c->has_from) {
+                S_push_value(L, &c->from, ind->unit, lang);
+                lua_setfield(L, -2, "from");
+            }
+            if (c->has_to) {
+                S_push_value(L, &c->to, ind->unit, lang);
+                lua_setfield(L, -2, "to");
+            }
+        }
+        S_set_str(L, "rev", c->commit.short_id);
+        S_set_str(L, "commit", c->commit.id);
+        S_set_str(L, "date", text_date_of(c->commit.author_time, c->commit.author_offset, day));
+        S_set_str(L, "author", c->commit.author);
+        S_set_str(L, "message", c->commit.summary);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+}
+
 void indicators_push(lua_State *L, const indicator *ind, int full, const char *lang) {
     const S_ind *x = S_ext(ind);
     lua_createtable(L, 0, 32);
@@ -1696,6 +1766,10 @@ void indicators_push(lua_State *L, const indicator *ind, int full, const char *l
     S_push_chart(L, ind, lang);
     S_push_rows(L, ind);
     lua_setfield(L, -2, "rows");
+    S_push_changes(L, ind, lang);
+    lua_setfield(L, -2, "changes");
+    lua_pushboolean(L, ind->changes_cut);
+    lua_setfield(L, -2, "changes_cut");
 }
 
 /* ------------------------------------------------------------------------

@@ -13,6 +13,7 @@
 #include "output.h"
 #include "repo.h"
 #include "sandbox.h"
+#include "strmap.h"
 
 /* Runs every .lua script under indicators/ in the content folder (read from the same
  * revision as the plans, through r) and fills s->indicators, sorted by id;
@@ -27,6 +28,16 @@
  * target, status) called; the memory cap holds for the one Lua state that
  * all scripts share. */
 int indicators_load(site *s, repo *r, const sandbox_limits *limits, diag *d);
+
+/* The indicators as the scripts of a past commit `c` declare them, for the
+ * audit trail (history.c): ids, names, units, baselines, targets and
+ * values, sorted by id; no links, no statuses. Runs quietly: a script that
+ * fails there leaves its indicators out. Everything is allocated in `a`.
+ * `reads` (may be NULL) gets every content path that csv() asked for,
+ * found or not. r must read committed trees (repo_read_committed).
+ * Returns 0, or -1 when the repository cannot be read. */
+int indicators_snapshot(const site *s, repo *r, const repo_commit *c, arena *a, const sandbox_limits *limits,
+                        strmap *reads, indicator ***out, size_t *n);
 
 /* Reads site.yaml's `limits: {lua_instructions: N, lua_memory_mb: M,
  * lua_seconds: S}` into *out, keeping what *out holds for the keys not

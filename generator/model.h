@@ -95,6 +95,28 @@ typedef struct indicator_value {
     double value;
 } indicator_value;
 
+/* One entry of an indicator's audit trail (history.c): a commit that
+ * changed what its scripts declare. */
+typedef enum {
+    IND_CHANGE_ADDED,         /* first declared (from, to: unset; to = the baseline) */
+    IND_CHANGE_REMOVED,       /* no longer declared (it came back later) */
+    IND_CHANGE_BASELINE,
+    IND_CHANGE_TARGET,
+    IND_CHANGE_VALUE,         /* the value of one year: `year` */
+    IND_CHANGE_UNIT,          /* from_text, to_text */
+    IND_CHANGE_NAME           /* from_text, to_text */
+} indicator_change_kind;
+
+typedef struct indicator_change {
+    repo_commit commit;
+    indicator_change_kind kind;
+    int year;                 /* IND_CHANGE_VALUE */
+    int again;                /* IND_CHANGE_ADDED: it was declared before, then not */
+    int has_from, has_to;
+    indicator_value from, to; /* baseline, target, value: before and after */
+    const char *from_text, *to_text; /* unit, name */
+} indicator_change;
+
 /* An indicator declared by a script under indicators/ (indicators.c). */
 typedef struct indicator {
     const char *id;           /* [a-z0-9-]+ */
@@ -113,6 +135,9 @@ typedef struct indicator {
     size_t nvalues;
     const char *status;       /* "achieved", "on-track", "off-track", "no-data" */
     int sample;               /* the values are sample data, not facts */
+    indicator_change *changes;/* the audit trail, newest first (history.c) */
+    size_t nchanges;
+    int changes_cut;          /* the trail starts at a cut history (shallow clone) */
 } indicator;
 
 /* A change told in the plan's own terms (history.c). */

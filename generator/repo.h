@@ -36,6 +36,9 @@ typedef struct repo_file {
 int repo_open(repo **out, const char *path, int worktree, diag *d);
 /* Another handle on the same repository, for use by one worker thread. */
 int repo_open_again(repo **out, const repo *r);
+/* From now on, this handle reads committed trees even when it was opened
+ * with `worktree` (past revisions are never in the working directory). */
+void repo_read_committed(repo *r);
 void repo_free(repo *r);
 
 /* The working directory (NULL for a bare repository). */

@@ -234,3 +234,103 @@ PY
     rev=$(git -C r log --format=%H -1 -- content/plans/big.md | cut -c1-12)
     expect_file public/plans/big/diff/$rev/index.html 'diff-'
 }
+
+# An indicator whose target, values (from a CSV) and unit change over five
+# commits, with commits between them that do not touch it.
+indicator_revisions() {
+    mkrepo r
+    mkdir -p r/content/indicators r/content/data
+    plan r p '规划' '## 目标 {.goals}
+### 科学素质 {#g1}
+到2020年达到10%。'
+    cat > r/content/indicators/sci.lua <<'LUA'
+indicator { id = "sci", name = "科学素质比例", unit = "%", plan = "p", goal = "g1",
+  baseline = { year = 2015, value = 6.2 }, target = { year = 2020, value = 10 } }
+LUA
+    commit_at r "2020-01-10T10:00:00+08:00" "发布指标"
+    sed -i 's/value = 10 }/value = 12 }/' r/content/indicators/sci.lua
+    commit_at r "2020-02-10T10:00:00+08:00" "目标调整为12%"
+    printf 'year,value\n2016,7.1\n2017,8\n' > r/content/data/v.csv
+    cat > r/content/indicators/sci.lua <<'LUA'
+local vals = {}
+for _, row in ipairs(csv("data/v.csv")) do vals[tonumber(row.year)] = tonumber(row.value) end
+indicator { id = "sci", name = "科学素质比例", unit = "%", plan = "p", goal = "g1",
+  baseline = { year = 2015, value = 6.2 }, target = { year = 2020, value = 12 }, values = vals }
+LUA
+    commit_at r "2020-03-10T10:00:00+08:00" "加入观测值"
+    sed -i 's/达到10%/达到12%/' r/content/plans/p.md
+    echo "unrelated" > r/content/data/notes.txt
+    commit_at r "2020-04-10T10:00:00+08:00" "修改规划文字"
+    sed -i 's/2017,8$/2017,8.4/' r/content/data/v.csv
+    echo "2018,9" >> r/content/data/v.csv
+    commit_at r "2020-05-10T10:00:00+08:00" "更正2017年数值 <b>x</b>"
+}
+
+t_indicator_audit_trail() {
+    indicator_revisions
+    pp build --repo r --out public --quiet
+    expect_status 0
+    python3 - public/indicators/sci/index.html <<'PY'
+import re, sys
+h = open(sys.argv[1]).read()
+i = h.index('id="sec-trail"')
+sec = h[i:h.index('</section>', i)]
+# one entry per commit that changed the indicator, newest first; the
+# commits that did not touch it (the plan's text, an unread file) are absent
+commits = re.findall(r'<li class="trail-commit">(.*?)</ul>\s*</li>', sec, re.S)
+msgs = [re.search(r'<p class="trail-message">(.*?)</p>', c).group(1) for c in commits]
+assert msgs == ["更正2017年数值 &lt;b&gt;x&lt;/b&gt;", "加入观测值", "目标调整为12%", "发布指标"], msgs
+text = lambda c: [re.sub(r'<[^>]+>', '', x).strip() for x in re.findall(r'<li class="trail-[a-z]+">(.*?)</li>', c, re.S)]
+assert text(commits[0]) == ["2017年数值：8% → 8.4%", "2018年数值：新增 9%"], text(commits[0])
+assert text(commits[1]) == ["2016年数值：新增 7.1%", "2017年数值：新增 8%"], text(commits[1])
+assert text(commits[2]) == ["目标值：10%（2020年） → 12%（2020年）"], text(commits[2])
+assert text(commits[3]) == ["首次发布。 基期值 6.2%（2015年）。 目标值 10%（2020年）。"], text(commits[3])
+assert "2020年5月10日" in commits[0] and "2020年1月10日" in commits[3], commits[0]
+assert "<b>x</b>" not in h
+PY
+}
+
+t_indicator_audit_trail_past_failure_and_shallow() {
+    indicator_revisions
+    # a commit whose script fails: the indicator is gone there, back after
+    cp r/content/indicators/sci.lua sci.good
+    sed -i '1i error("broken")' r/content/indicators/sci.lua
+    commit_at r "2020-06-10T10:00:00+08:00" "写错了"
+    cp sci.good r/content/indicators/sci.lua
+    sed -i 's/unit = "%"/unit = "百分比"/' r/content/indicators/sci.lua
+    commit_at r "2020-07-10T10:00:00+08:00" "修好"
+    pp build --repo r --out public --quiet
+    expect_status 0
+    python3 - public/indicators/sci/index.html <<'PY'
+import re, sys
+h = open(sys.argv[1]).read()
+i = h.index('id="sec-trail"')
+sec = h[i:h.index('</section>', i)]
+commits = re.findall(r'<li class="trail-commit">(.*?)</ul>\s*</li>', sec, re.S)
+msgs = [re.search(r'<p class="trail-message">(.*?)</p>', c).group(1) for c in commits]
+assert msgs[:2] == ["修好", "写错了"], msgs
+assert 'class="trail-removed"' in commits[1]
+assert 'class="trail-added"' in commits[0] and "重新定义" in commits[0], commits[0]
+assert "单位" not in commits[0], commits[0]  # back again: told as such, not as a unit change
+assert msgs[-1] == "发布指标" and "首次发布" in commits[-1], msgs
+PY
+    # a shallow clone: the trail says where it begins; the oldest commit
+    # there (更正…) is where it starts, not a "first published"
+    git clone -q --depth 3 "file://$PWD/r" shallow
+    pp build --repo shallow --out public2 --quiet
+    expect_status 0
+    expect_file public2/indicators/sci/index.html 'id="sec-trail"'
+    python3 - public2/indicators/sci/index.html <<'PY'
+import re, sys
+h = open(sys.argv[1]).read()
+i = h.index('id="sec-trail"')
+sec = h[i:h.index('</section>', i)]
+assert 'class="notice"' in sec, sec
+assert len(re.findall(r'class="trail-commit"', sec)) == 2, sec
+assert "首次发布" not in sec and "重新定义" in sec, sec
+PY
+    # --no-history: no trail
+    pp build --repo r --out public3 --quiet --no-history
+    expect_status 0
+    expect_no_match public3/indicators/sci/index.html 'sec-trail'
+}
