@@ -113,11 +113,16 @@ int build_run(const build_options *opt) {
     }
     S_stage_time("indicators", &ts);
     if (!opt->no_history && !opt->check_only && !diag_errors(d)) {
-        if (history_collect(&s, r, jobs, &limits, d) < 0) {
+        const char *cache_path =
+            opt->no_cache ? NULL : arena_printf(s.a, "%splanpress/history.cache", repo_git_dir(r));
+        if (history_collect(&s, r, jobs, &limits, cache_path, d) < 0) {
             status = EXIT_IO;
             goto done;
         }
         S_stage_time("history", &ts);
+        if (getenv("PLANPRESS_TIMINGS"))
+            fprintf(stderr, "planpress:   history cache: %zu read, %zu used, %zu added\n", s.history_cache_read,
+                    s.history_cache_hits, s.history_cache_added);
     }
     if (opt->base_url) s.cfg.base_url = opt->base_url;
     if (*s.cfg.base_url && s.cfg.base_url[strlen(s.cfg.base_url) - 1] != '/')

@@ -11,6 +11,7 @@ typedef struct build_options {
     const char *base_url;  /* NULL: site.yaml's */
     const char *as_of;     /* NULL or YYYY-MM-DD */
     int worktree, jobs, no_history, strict, quiet;
+    int no_cache;          /* history: no cache read or written (GIT_DIR/planpress/) */
     int check_only;        /* validate, write nothing */
 } build_options;
 

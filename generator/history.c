@@ -3,10 +3,14 @@
  * the plan as it stood, the text diff and the changes in the plan's terms. */
 #include "history.h"
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "cache.h"
 #include "content.h"
 #include "indicator_trail.h"
 #include "strmap.h"
@@ -80,25 +84,37 @@ typedef struct walk_ctx {
     strmap tails;               /* plan id -> raw_rev list tail (oldest) */
     const char *plans_prefix;   /* "content/plans/" */
     const char *pages_prefix;   /* "content/pages/" */
+    cache *cache;               /* plan ids of blobs, from earlier builds; or NULL */
     trail_commit *trail;        /* commits that changed other content files, newest first */
     size_t ntrail, trail_cap;
     int failed;
 } walk_ctx;
 
+/* The plan id a blob declares. Reading a blob out of a pack can mean
+ * inflating a long chain of deltas: the ids are kept in the cache too. */
 static const char *S_id_of_blob(walk_ctx *w, const unsigned char oid[20], const char *path) {
     char hex[41];
     for (int i = 0; i < 20; i++) snprintf(hex + 2 * i, 3, "%02x", oid[i]);
-    const char *id = strmap_get(&w->ids, hex);
+    const char *stem = S_stem(w->a, path);
+    const char *key = arena_printf(w->a, "id %s %s", hex, stem); /* the id falls back to the stem */
+    const char *id = strmap_get(&w->ids, key);
     if (id) return id;
-    char *src = NULL;
-    size_t len = 0;
-    if (repo_read_blob(w->r, oid, path, &src, &len, w->d) < 0) {
-        w->failed = 1;
-        return NULL;
+    size_t vlen = 0;
+    const char *cached = w->cache ? cache_get(w->cache, key, &vlen) : NULL;
+    if (cached && vlen > 0 && cached[vlen - 1] == '\0' && text_is_id(cached)) {
+        id = cached;
+    } else {
+        char *src = NULL;
+        size_t len = 0;
+        if (repo_read_blob(w->r, oid, path, &src, &len, w->d) < 0) {
+            w->failed = 1;
+            return NULL;
+        }
+        id = history_plan_id(w->a, src, len, stem);
+        free(src);
+        if (w->cache) cache_put(w->cache, key, id, strlen(id) + 1);
     }
-    id = history_plan_id(w->a, src, len, S_stem(w->a, path));
-    free(src);
-    strmap_put(&w->ids, hex, (void *)id);
+    strmap_put(&w->ids, key, (void *)id);
     return id;
 }
 
@@ -376,6 +392,8 @@ typedef struct build_ctx {
     diag *d;
     plan_job *jobs;
     const char *fold_fmt;
+    cache *cache;               /* results of earlier builds, or NULL */
+    int failed;                 /* a blob could not be read */
 } build_ctx;
 
 /* The Markdown body of a version (after the front matter). */
@@ -395,6 +413,164 @@ static int S_zero_oid(const unsigned char *oid) {
     return 1;
 }
 
+/* One version of a plan, held while it is the "previous" of the next one:
+ * parsed, or (when it no longer parses) its Markdown. */
+typedef struct version {
+    arena *a;                   /* NULL: not loaded */
+    const plan *p;              /* parsed, or NULL (deleted, or does not parse) */
+    const char *text;           /* what the diff compares; NULL when deleted */
+    size_t tlen;
+} version;
+
+static void S_version_free(version *v) {
+    arena_free(v->a);
+    memset(v, 0, sizeof *v);
+}
+
+/* Loads the version a revision left. Returns 0, or -1 when its blob cannot
+ * be read (reported). */
+static int S_version_load(build_ctx *ctx, const plan_job *j, repo *r, diag *quiet, const raw_rev *rv,
+                          version *v) {
+    memset(v, 0, sizeof *v);
+    v->a = arena_new();
+    if (rv->kind == REPO_DELETED) return 0;
+    if (!S_zero_oid(rv->oid) && memcmp(rv->oid, j->p->doc.oid, 20) == 0) {
+        v->p = j->p; /* this version is the current text: parsed already */
+    } else {
+        char *src = NULL;
+        size_t len = 0;
+        if (repo_read_blob(r, rv->oid, rv->path, &src, &len, ctx->d) < 0) return -1;
+        plan *parsed = arena_alloc(v->a, sizeof *parsed);
+        if (content_parse_plan(v->a, quiet, &ctx->s->bodies, rv->path, S_stem(v->a, rv->path), src, len, 0,
+                               parsed) == 0) {
+            v->p = parsed;
+        } else {
+            /* that version does not parse: its Markdown still diffs */
+            const char *md;
+            S_body(src, len, &md, &v->tlen);
+            v->text = arena_strndup(v->a, md, v->tlen);
+        }
+        free(src);
+    }
+    if (v->p) v->text = S_reader_text(v->a, v->p->doc.md.html, v->p->doc.md.html_len, &v->tlen);
+    return 0;
+}
+
+/* ---- the cache: a revision's results by object ids -------------------------- */
+
+/* The key of a revision: the plan, the blobs before and after, the path
+ * and whether it starts afresh. Everything else a result depends on (the
+ * bodies, the language, the planpress binary) is in the cache's stamp. */
+static char *S_cache_key(arena *a, const plan *p, const raw_rev *before, const raw_rev *rv, int added) {
+    char b[41], c[41];
+    for (int i = 0; i < 20; i++) {
+        snprintf(b + 2 * i, 3, "%02x", before && !added ? before->oid[i] : 0);
+        snprintf(c + 2 * i, 3, "%02x", rv->oid[i]);
+    }
+    return arena_printf(a, "rev %s %s %s %s %d%d", p->doc.id, b, c, rv->path ? rv->path : "",
+                        rv->kind == REPO_DELETED, added);
+}
+
+static void S_put_u32(strbuf *b, uint32_t v) {
+    unsigned char p[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16),
+                          (unsigned char)(v >> 24)};
+    sb_append(b, (const char *)p, 4);
+}
+
+/* A string: its length (0xffffffff: none), its bytes, a NUL. */
+static void S_put_str(strbuf *b, const char *s, size_t len) {
+    if (!s) {
+        S_put_u32(b, 0xffffffffu);
+        return;
+    }
+    S_put_u32(b, (uint32_t)len);
+    sb_append(b, s, len);
+    sb_putc(b, '\0');
+}
+
+static void S_put_cstr(strbuf *b, const char *s) { S_put_str(b, s, s ? strlen(s) : 0); }
+
+static void S_encode(strbuf *b, const plan_revision *out, const char *title) {
+    S_put_cstr(b, title);
+    S_put_str(b, out->html, out->html_len);
+    S_put_cstr(b, out->diff_html);
+    S_put_u32(b, (uint32_t)out->same);
+    S_put_u32(b, (uint32_t)out->added_blocks);
+    S_put_u32(b, (uint32_t)out->removed_blocks);
+    S_put_u32(b, (uint32_t)out->changed_blocks);
+    S_put_u32(b, (uint32_t)out->moved_blocks);
+    S_put_u32(b, (uint32_t)out->nchanges);
+    for (size_t i = 0; i < out->nchanges; i++) {
+        const plan_change *c = &out->changes[i];
+        S_put_cstr(b, c->kind);
+        S_put_cstr(b, c->field);
+        S_put_cstr(b, c->item_id);
+        S_put_cstr(b, c->item_title);
+        S_put_cstr(b, c->from);
+        S_put_cstr(b, c->to);
+        S_put_u32(b, (uint32_t)(int32_t)c->role);
+    }
+}
+
+typedef struct reader {
+    const unsigned char *p, *end;
+    int bad;
+} reader;
+
+static uint32_t S_get_u32(reader *r) {
+    if (r->bad || r->end - r->p < 4) {
+        r->bad = 1;
+        return 0;
+    }
+    uint32_t v = (uint32_t)r->p[0] | (uint32_t)r->p[1] << 8 | (uint32_t)r->p[2] << 16 | (uint32_t)r->p[3] << 24;
+    r->p += 4;
+    return v;
+}
+
+/* Points into the cached bytes (they stay in the site's arena). */
+static const char *S_get_str(reader *r, size_t *len) {
+    uint32_t n = S_get_u32(r);
+    if (r->bad || n == 0xffffffffu) return NULL;
+    if ((size_t)(r->end - r->p) < (size_t)n + 1 || r->p[n] != '\0') {
+        r->bad = 1;
+        return NULL;
+    }
+    const char *s = (const char *)r->p;
+    r->p += (size_t)n + 1;
+    if (len) *len = n;
+    return s;
+}
+
+/* Fills a revision from a cached value; -1 when it is malformed. */
+static int S_decode(arena *a, const void *val, size_t len, plan_revision *out, const char **title) {
+    reader r = {val, (const unsigned char *)val + len, 0};
+    *title = S_get_str(&r, NULL);
+    out->html = S_get_str(&r, &out->html_len);
+    if (!out->html) out->html_len = 0;
+    out->diff_html = S_get_str(&r, NULL);
+    out->same = S_get_u32(&r);
+    out->added_blocks = S_get_u32(&r);
+    out->removed_blocks = S_get_u32(&r);
+    out->changed_blocks = S_get_u32(&r);
+    out->moved_blocks = S_get_u32(&r);
+    uint32_t n = S_get_u32(&r);
+    if (r.bad || n > (size_t)(r.end - r.p) / 28) return -1;
+    out->changes = n ? arena_alloc(a, n * sizeof *out->changes) : NULL;
+    out->nchanges = n;
+    for (uint32_t i = 0; i < n && !r.bad; i++) {
+        plan_change *c = &out->changes[i];
+        c->kind = S_get_str(&r, NULL);
+        c->field = S_get_str(&r, NULL);
+        c->item_id = S_get_str(&r, NULL);
+        c->item_title = S_get_str(&r, NULL);
+        c->from = S_get_str(&r, NULL);
+        c->to = S_get_str(&r, NULL);
+        c->role = (int)(int32_t)S_get_u32(&r);
+        if (!c->kind || c->role < -1 || c->role > 2) r.bad = 1;
+    }
+    return r.bad || r.p != r.end ? -1 : 0;
+}
+
 static void S_plan_history(void *vctx, size_t i, int worker) {
     build_ctx *ctx = vctx;
     plan_job *j = &ctx->jobs[i];
@@ -411,11 +587,12 @@ static void S_plan_history(void *vctx, size_t i, int worker) {
     diag *quiet = diag_new(0);
     /* Each version is parsed into an arena of its own, kept while it is the
      * "previous" of the next version, then freed: only what the pages show
-     * (HTML, diff, changes) is copied into the plan's arena. */
-    arena *prev_a = NULL;
-    const char *prev_text = NULL;
-    size_t prev_tlen = 0;
-    const plan *prev = NULL;
+     * (HTML, diff, changes) is copied into the plan's arena. A revision
+     * found in the cache needs neither version; the one before is loaded
+     * only when the next revision is not in the cache. */
+    version prev, cur;
+    memset(&prev, 0, sizeof prev);
+    int failed = 0;
     for (size_t m = 0; m < n; m++) {
         raw_rev *rv = order[m];
         plan_revision *out = &revs[n - 1 - m]; /* newest first */
@@ -423,50 +600,43 @@ static void S_plan_history(void *vctx, size_t i, int worker) {
         out->path = rv->kind == REPO_DELETED ? NULL : rv->path;
         out->old_path = rv->old_path;
         out->deleted = rv->kind == REPO_DELETED;
-        out->added = rv->kind == REPO_ADDED || !prev_text;
-        arena *cur_a = arena_new();
-        char *src = NULL;
-        size_t len = 0;
-        const plan *cur = NULL;
-        const char *text = NULL;
-        size_t tlen = 0;
+        /* a first version, or one brought back, is all new: its page says so
+         * and shows the text, without a diff that marks everything */
+        out->added = rv->kind == REPO_ADDED || m == 0 || order[m - 1]->kind == REPO_DELETED;
+        const char *key = ctx->cache ? S_cache_key(a, j->p, m ? order[m - 1] : NULL, rv, out->added) : NULL;
+        size_t vlen = 0;
+        const void *val = key ? cache_get(ctx->cache, key, &vlen) : NULL;
+        const char *title = NULL;
+        if (val && S_decode(a, val, vlen, out, &title) == 0) {
+            out->title = title ? title : j->p->doc.title;
+            S_version_free(&prev); /* this version is not loaded: the next loads it if it needs it */
+            continue;
+        }
+        if (val) memset(&out->html, 0, sizeof *out - offsetof(plan_revision, html));
+        if ((m > 0 && !prev.a && S_version_load(ctx, j, r, quiet, order[m - 1], &prev) < 0) ||
+            S_version_load(ctx, j, r, quiet, rv, &cur) < 0) {
+            S_version_free(&cur);
+            failed = 1;
+            break;
+        }
         if (!out->deleted) {
-            if (!S_zero_oid(rv->oid) && memcmp(rv->oid, j->p->doc.oid, 20) == 0) {
-                cur = j->p; /* this version is the current text: parsed already */
-            } else {
-                if (repo_read_blob(r, rv->oid, rv->path, &src, &len, ctx->d) < 0) {
-                    arena_free(cur_a);
-                    break;
-                }
-                plan *parsed = arena_alloc(cur_a, sizeof *parsed);
-                if (content_parse_plan(cur_a, quiet, &ctx->s->bodies, rv->path, S_stem(cur_a, rv->path),
-                                       src, len, 0, parsed) == 0)
-                    cur = parsed;
-            }
-            out->title = arena_strdup(a, cur && cur->doc.title ? cur->doc.title : j->p->doc.title);
-            if (cur) {
-                out->html = cur == j->p ? cur->doc.md.html
-                                         : arena_strndup(a, cur->doc.md.html, cur->doc.md.html_len);
-                out->html_len = cur->doc.md.html_len;
-                text = S_reader_text(cur_a, cur->doc.md.html, cur->doc.md.html_len, &tlen);
-            } else {
-                /* that version did not parse: its Markdown still diffs */
-                const char *md;
-                S_body(src, len, &md, &tlen);
-                text = arena_strndup(cur_a, md, tlen);
+            title = cur.p && cur.p->doc.title ? cur.p->doc.title : NULL;
+            if (cur.p) {
+                out->html = cur.p == j->p ? cur.p->doc.md.html
+                                           : arena_strndup(a, cur.p->doc.md.html, cur.p->doc.md.html_len);
+                out->html_len = cur.p->doc.md.html_len;
             }
         } else {
-            out->title = arena_strdup(a, prev && prev->doc.title ? prev->doc.title : j->p->doc.title);
+            title = prev.p && prev.p->doc.title ? prev.p->doc.title : NULL;
         }
-        free(src);
-        /* the text diff against the revision before, as readers see it; a
-         * first version (or one brought back) is all new: its page says so
-         * and shows the text, without a diff that marks everything */
-        if (prev_text && !out->added) {
+        if (title) title = arena_strdup(a, title);
+        out->title = title ? title : j->p->doc.title;
+        /* the text diff against the revision before, as readers see it */
+        if (prev.text && !out->added) {
             strbuf dh = STRBUF_INIT;
             textdiff_stats st;
             memset(&st, 0, sizeof st);
-            if (textdiff_html(&dh, prev_text, prev_tlen, text ? text : "", text ? tlen : 0,
+            if (textdiff_html(&dh, prev.text, prev.tlen, cur.text ? cur.text : "", cur.text ? cur.tlen : 0,
                               ctx->fold_fmt, 2, &st) == 0 &&
                 !dh.oom) {
                 out->diff_html = arena_strndup(a, sb_str(&dh), dh.len);
@@ -478,22 +648,61 @@ static void S_plan_history(void *vctx, size_t i, int worker) {
             }
             sb_free(&dh);
         }
-        if (prev && cur) S_plan_changes(a, prev, cur, out);
+        /* no changes in the plan's terms across a version that does not parse */
+        if (prev.p && cur.p) S_plan_changes(a, prev.p, cur.p, out);
+        if (key) {
+            strbuf v = STRBUF_INIT;
+            S_encode(&v, out, title);
+            if (!v.oom) cache_put(ctx->cache, key, v.ptr, v.len);
+            sb_free(&v);
+        }
         /* this version becomes the previous one */
-        arena_free(prev_a);
-        prev_a = cur_a;
-        prev_text = text;
-        prev_tlen = tlen;
-        if (cur || out->deleted) prev = cur;
-        else prev = NULL; /* unparsed: no changes in the plan's terms across it */
+        S_version_free(&prev);
+        prev = cur;
     }
-    arena_free(prev_a);
+    S_version_free(&prev);
     diag_free(quiet);
+    if (failed) {
+        /* reported: the build stops */
+        __atomic_store_n(&ctx->failed, 1, __ATOMIC_RELAXED);
+        return;
+    }
     j->p->revisions = revs;
     j->p->nrevisions = n;
 }
 
-int history_collect(site *s, repo *r, int jobs, const sandbox_limits *limits, diag *d) {
+/* The cache's stamp: what every revision's result depends on besides the
+ * two blobs — the bodies (names resolve to them), the language (the diff's
+ * words) and the content folder. */
+static int S_stamp(const site *s, unsigned char out[16]) {
+    strbuf b = STRBUF_INIT;
+    sb_printf(&b, "history 1\n%s\n%s\n", s->cfg.language ? s->cfg.language : "", s->content_dir);
+    for (size_t i = 0; i < s->bodies.n; i++) {
+        const body *x = s->bodies.items[i];
+        sb_printf(&b, "%s\t%s\t%s\t%d", x->id, x->name ? x->name : "", x->parent_id ? x->parent_id : "",
+                  x->declared);
+        for (size_t k = 0; k < x->naliases; k++) sb_printf(&b, "\t%s", x->aliases[k]);
+        sb_putc(&b, '\n');
+    }
+    int rc = b.oom ? -1 : cache_stamp(b.ptr, b.len, out);
+    sb_free(&b);
+    return rc;
+}
+
+/* With PLANPRESS_TIMINGS set, the time each step took (stderr). */
+static void S_time(const char *step, struct timespec *since) {
+    static int on = -1;
+    if (on < 0) on = getenv("PLANPRESS_TIMINGS") != NULL;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (on)
+        fprintf(stderr, "planpress:   history %-11s %7.3f s\n", step,
+                (double)(now.tv_sec - since->tv_sec) + (double)(now.tv_nsec - since->tv_nsec) / 1e9);
+    *since = now;
+}
+
+int history_collect(site *s, repo *r, int jobs, const sandbox_limits *limits, const char *cache_path,
+                    diag *d) {
     walk_ctx w;
     memset(&w, 0, sizeof w);
     w.s = s;
@@ -508,10 +717,18 @@ int history_collect(site *s, repo *r, int jobs, const sandbox_limits *limits, di
     w.plans_prefix = *s->content_dir ? arena_printf(s->a, "%s/plans/", s->content_dir) : "plans/";
     w.pages_prefix = *s->content_dir ? arena_printf(s->a, "%s/pages/", s->content_dir) : "pages/";
     int shallow = 0;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    unsigned char stamp[16];
+    cache *kept = cache_path && S_stamp(s, stamp) == 0 ? cache_open(cache_path, stamp, s->a) : NULL;
+    S_time("cache load", &ts);
+    w.cache = kept;
     if (repo_walk_history(r, s->a, &s->commit, w.prefix, HISTORY_MAX_COMMITS, S_on_commit, &w,
                           &shallow, d) < 0 ||
-        w.failed)
+        w.failed) {
+        cache_free(kept);
         return -1;
+    }
     s->history = 1;
     s->history_shallow = shallow;
     /* the indicators' audit trail, oldest commit first */
@@ -520,7 +737,12 @@ int history_collect(site *s, repo *r, int jobs, const sandbox_limits *limits, di
         w.trail[x] = w.trail[y];
         w.trail[y] = tmp;
     }
-    if (indicator_trail_build(s, r, w.trail, w.ntrail, shallow, limits, d) < 0) return -1;
+    S_time("walk", &ts);
+    if (indicator_trail_build(s, r, w.trail, w.ntrail, shallow, limits, d) < 0) {
+        cache_free(kept);
+        return -1;
+    }
+    S_time("indicators", &ts);
 
     plan_job *pj = arena_alloc(s->a, (s->nplans ? s->nplans : 1) * sizeof *pj);
     for (size_t i = 0; i < s->nplans; i++) {
@@ -530,7 +752,10 @@ int history_collect(site *s, repo *r, int jobs, const sandbox_limits *limits, di
     }
     if (jobs < 1) jobs = 1;
     repo **handles = calloc((size_t)jobs, sizeof *handles);
-    if (!handles) return -1;
+    if (!handles) {
+        cache_free(kept);
+        return -1;
+    }
     handles[0] = r;
     for (int k = 1; k < jobs; k++)
         if (repo_open_again(&handles[k], r) < 0) {
@@ -538,11 +763,18 @@ int history_collect(site *s, repo *r, int jobs, const sandbox_limits *limits, di
             break;
         }
     int en = s->cfg.language && strcmp(s->cfg.language, "en") == 0;
-    build_ctx ctx = {s, handles, d, pj, en ? "%zu unchanged paragraphs" : "%zu 段未改动"};
+    build_ctx ctx = {s, handles, d, pj, en ? "%zu unchanged paragraphs" : "%zu 段未改动", kept, 0};
     workers_run(jobs, s->nplans, S_plan_history, &ctx);
+    S_time("revisions", &ts);
+    if (ctx.cache) {
+        if (!ctx.failed) cache_save(ctx.cache, d);
+        S_time("cache save", &ts);
+        cache_counts(ctx.cache, &s->history_cache_read, &s->history_cache_hits, &s->history_cache_added);
+        cache_free(ctx.cache);
+    }
     for (int k = 1; k < jobs; k++) repo_free(handles[k]);
     free(handles);
     for (size_t i = 0; i < s->nplans; i++)
         if (pj[i].a) arena_adopt(s->a, pj[i].a);
-    return 0;
+    return ctx.failed ? -1 : 0;
 }

@@ -14,10 +14,13 @@
 
 /* Fills plan->revisions for every plan of s (parallel over plans, `jobs`
  * threads, each with its own handle on r), and the indicators' audit trail
- * (indicator_trail.c; the scripts run under `limits`). Past revisions that no longer
+ * (indicator_trail.c; the scripts run under `limits`). With `cache_path`
+ * (may be NULL), each revision's results are kept there by object ids and
+ * taken from there by the next build (cache.h, docs/history.md). Past revisions that no longer
  * parse are kept, marked by an empty html. Returns 0, or -1 on a failure
  * that stops the build (the repository cannot be read). */
-int history_collect(site *s, repo *r, int jobs, const sandbox_limits *limits, diag *d);
+int history_collect(site *s, repo *r, int jobs, const sandbox_limits *limits, const char *cache_path,
+                    diag *d);
 
 /* The plan id a file's bytes declare (front matter `id:`), else `stem`.
  * Exposed for tests. */

@@ -26,7 +26,7 @@ static const char usage_text[] =
 static const char build_help[] =
     "usage: planpress build [--repo DIR] [--ref REV] [--content PATH] [--out DIR]\n"
     "                       [--base-url URL] [--worktree] [--as-of DATE] [--jobs N]\n"
-    "                       [--no-history] [--strict] [--quiet]\n"
+    "                       [--no-history] [--no-cache] [--strict] [--quiet]\n"
     "\n"
     "  --repo DIR       the Git repository (default: the one enclosing the current folder)\n"
     "  --ref REV        the revision to publish (default HEAD)\n"
@@ -37,6 +37,7 @@ static const char build_help[] =
     "  --as-of DATE     build the site as it stood on DATE (YYYY-MM-DD)\n"
     "  --jobs N         worker threads (default: the number of processors)\n"
     "  --no-history     skip the revision history pages\n"
+    "  --no-cache       recompute every revision's diff (the cache is GIT_DIR/planpress/)\n"
     "  --strict         warnings are errors\n"
     "  --quiet          no progress and no summary; diagnostics only\n"
     "\n"
@@ -93,7 +94,7 @@ static int S_help(const char *cmd) {
 }
 
 enum { OPT_REPO = 256, OPT_REF, OPT_CONTENT, OPT_OUT, OPT_BASE_URL, OPT_WORKTREE, OPT_AS_OF,
-       OPT_JOBS, OPT_NO_HISTORY, OPT_STRICT, OPT_QUIET, OPT_HELP, OPT_PORT };
+       OPT_JOBS, OPT_NO_HISTORY, OPT_NO_CACHE, OPT_STRICT, OPT_QUIET, OPT_HELP, OPT_PORT };
 
 /* serve's --port (only that command takes it). */
 static int serve_port = 8080;
@@ -108,6 +109,7 @@ static const struct option long_opts[] = {
     {"as-of", required_argument, NULL, OPT_AS_OF},
     {"jobs", required_argument, NULL, OPT_JOBS},
     {"no-history", no_argument, NULL, OPT_NO_HISTORY},
+    {"no-cache", no_argument, NULL, OPT_NO_CACHE},
     {"strict", no_argument, NULL, OPT_STRICT},
     {"quiet", no_argument, NULL, OPT_QUIET},
     {"help", no_argument, NULL, OPT_HELP},
@@ -155,6 +157,7 @@ static int S_parse(int argc, char **argv, const char *cmd, build_options *o, cha
             break;
         }
         case OPT_NO_HISTORY: o->no_history = 1; break;
+        case OPT_NO_CACHE: o->no_cache = 1; break;
         case OPT_STRICT: o->strict = 1; break;
         case OPT_QUIET: o->quiet = 1; break;
         case OPT_HELP: return S_help(cmd);

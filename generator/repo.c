@@ -85,6 +85,8 @@ void repo_free(repo *r) {
 
 void repo_read_committed(repo *r) { r->worktree = 0; }
 
+const char *repo_git_dir(const repo *r) { return git_repository_path(r->git); }
+
 const char *repo_workdir(const repo *r) { return git_repository_workdir(r->git); }
 int repo_is_worktree(const repo *r) { return r->worktree; }
 

@@ -41,6 +41,9 @@ int repo_open_again(repo **out, const repo *r);
 void repo_read_committed(repo *r);
 void repo_free(repo *r);
 
+/* The repository's own folder (".git/" or the bare repository), with a
+ * trailing '/': where planpress keeps its cache. */
+const char *repo_git_dir(const repo *r);
 /* The working directory (NULL for a bare repository). */
 const char *repo_workdir(const repo *r);
 int repo_is_worktree(const repo *r);

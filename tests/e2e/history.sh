@@ -334,3 +334,52 @@ PY
     expect_status 0
     expect_no_match public3/indicators/sci/index.html 'sec-trail'
 }
+
+# The cache (docs/history.md): a rebuild reuses every revision, a new commit
+# adds only its own work, and no state of the cache changes the output.
+t_history_cache_reuses_and_never_changes_output() {
+    three_revisions
+    export PLANPRESS_TIMINGS=1
+    pp build --repo r --out cold --quiet
+    expect_status 0
+    [ -f r/.git/planpress/history.cache ] || fail "no cache written"
+    grep -q 'history cache: 0 read, 0 used, [1-9]' <<<"$err" || fail "cold build: $err"
+    pp build --repo r --out warm --quiet
+    expect_status 0
+    n=$(grep -oE 'history cache: [0-9]+ read, [0-9]+ used, [0-9]+ added' <<<"$err")
+    [[ $n =~ ^history\ cache:\ ([0-9]+)\ read,\ ([0-9]+)\ used,\ 0\ added$ ]] || fail "warm build: $n"
+    [ "${BASH_REMATCH[1]}" = "${BASH_REMATCH[2]}" ] && [ "${BASH_REMATCH[1]}" -gt 3 ] || fail "warm build: $n"
+    pp build --repo r --out nocache --quiet --no-cache
+    expect_status 0
+    diff -r cold warm || fail "a warm cache changed the output"
+    diff -r cold nocache || fail "the cache changed the output"
+    # one more commit: only its revision (and its blob's id) is new work
+    sed -i 's/新增的任务。/新增的任务，已修改。/' r/content/plans/p.md
+    commit_at r "2020-04-10T10:00:00+08:00" "修改任务二"
+    pp build --repo r --out next --quiet
+    expect_status 0
+    grep -qE 'history cache: [0-9]+ read, [0-9]+ used, 2 added' <<<"$err" || fail "after one commit: $err"
+    pp build --repo r --out next-nocache --quiet --no-cache
+    diff -r next next-nocache || fail "the cache changed the output after a commit"
+    # a damaged cache is an empty one
+    for damage in truncate garbage; do
+        if [ $damage = truncate ]; then truncate -s 100 r/.git/planpress/history.cache
+        else head -c 5000 /dev/urandom > r/.git/planpress/history.cache; fi
+        pp build --repo r --out damaged-$damage --quiet
+        expect_status 0
+        diff -r next-nocache damaged-$damage || fail "a $damage cache changed the output"
+    done
+    # other bodies: the cache's stamp differs, nothing is reused
+    pp build --repo r --out again --quiet
+    printf -- '- id: a\n  name: 甲单位\n- id: b\n  name: 乙单位\n- id: c\n  name: 丙单位\n' > r/content/bodies.yaml
+    commit_at r "2020-05-10T10:00:00+08:00" "新增单位"
+    pp build --repo r --out stamped --quiet
+    expect_status 0
+    grep -q 'history cache: 0 read, 0 used' <<<"$err" || fail "another bodies registry reused the cache: $err"
+    # a cache that cannot be written is a note, and the build succeeds
+    rm -rf r/.git/planpress
+    echo "not a folder" > r/.git/planpress
+    pp build --repo r --out unwritable --quiet --strict
+    expect_status 0
+    grep -q 'cannot write the cache' <<<"$err" || fail "no note about the cache: $err"
+}
