@@ -9,14 +9,21 @@
 #include "model.h"
 #include "output.h"
 
-/* A revision of a plan, as one entry of the site's change list. */
+/* One entry of the site's change list: a revision of a plan, or what one
+ * commit changed in an indicator (its audit trail). */
 typedef struct change_ref {
-    const plan *p;
-    size_t index;   /* into p->revisions */
+    const plan *p;          /* a plan's revision, or NULL */
+    size_t index;           /* into p->revisions */
+    const indicator *ind;   /* an indicator's changes, or NULL */
+    size_t first, count;    /* ind->changes[first .. first+count): one commit's */
 } change_ref;
 
-/* Every revision of every plan, newest first (commit time, then commit id,
- * then plan id: a stable order). Allocated in a. */
+/* The commit an entry tells of. */
+const repo_commit *changes_commit(const change_ref *c);
+
+/* Every revision of every plan and every commit of every indicator's audit
+ * trail, newest first (commit time, then commit id, plans before
+ * indicators, then id: a stable order). Allocated in a. */
 change_ref *changes_list(arena *a, const site *s, size_t *n);
 
 /* feed.xml: an Atom feed of the changes (at most FEED_MAX_ENTRIES, newest

@@ -1651,10 +1651,12 @@ static void S_push_chart(lua_State *L, const indicator *ind, const char *lang) {
 
 /* The audit trail: {kind, year, from, to (each {year, value, text, amount}
  * or, for unit and name, a string), rev, commit, date, author, message}. */
-static void S_push_changes(lua_State *L, const indicator *ind, const char *lang) {
+void indicators_push_changes(lua_State *L, const indicator *ind, size_t first, size_t count, const char *lang) {
     static const char *const kinds[] = {"added", "removed", "baseline", "target", "value", "unit", "name"};
-    lua_createtable(L, (int)ind->nchanges, 0);
-    for (size_t i = 0; i < ind->nchanges; i++) {
+    if (first > ind->nchanges) first = ind->nchanges;
+    if (count > ind->nchanges - first) count = ind->nchanges - first;
+    lua_createtable(L, (int)count, 0);
+    for (size_t i = first; i < first + count; i++) {
         const indicator_change *c = &ind->changes[i];
         char day[16];
         lua_createtable(L, 0, 10);
@@ -1686,7 +1688,7 @@ static void S_push_changes(lua_State *L, const indicator *ind, const char *lang)
         S_set_str(L, "date", text_date_of(c->commit.author_time, c->commit.author_offset, day));
         S_set_str(L, "author", c->commit.author);
         S_set_str(L, "message", c->commit.summary);
-        lua_rawseti(L, -2, (lua_Integer)i + 1);
+        lua_rawseti(L, -2, (lua_Integer)(i - first) + 1);
     }
 }
 
@@ -1766,7 +1768,7 @@ void indicators_push(lua_State *L, const indicator *ind, int full, const char *l
     S_push_chart(L, ind, lang);
     S_push_rows(L, ind);
     lua_setfield(L, -2, "rows");
-    S_push_changes(L, ind, lang);
+    indicators_push_changes(L, ind, 0, ind->nchanges, lang);
     lua_setfield(L, -2, "changes");
     lua_pushboolean(L, ind->changes_cut);
     lua_setfield(L, -2, "changes_cut");

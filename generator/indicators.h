@@ -90,6 +90,11 @@ indicator_verdict indicators_default_status(const indicator *ind, int as_of_year
  * by indicators_load. Thread-safe (reads the model only). */
 void indicators_push(lua_State *L, const indicator *ind, int full, const char *lang);
 
+/* Pushes entries first .. first+count-1 of the indicator's audit trail
+ * (the `changes` of a full indicators_push): {kind, year, again, from, to,
+ * rev, commit, date, author, message}. */
+void indicators_push_changes(lua_State *L, const indicator *ind, size_t first, size_t count, const char *lang);
+
 /* data/indicators.csv: one row per indicator and year (RFC 4180, CRLF):
  * indicator,year,value,kind,sample with kind baseline, observed or target. */
 int indicators_write_data(const site *s, output *o, diag *d);

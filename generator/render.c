@@ -770,9 +770,29 @@ static void S_render_one(void *vctx, size_t i, int worker) {
         lua_createtable(L, (int)ctx->nchanges, 0);
         for (size_t c = 0; c < ctx->nchanges; c++) {
             const change_ref *cr = &ctx->changes[c];
-            S_push_revision(L, cr->p, &cr->p->revisions[cr->index], cr->index);
-            S_set_str(L, "plan_id", cr->p->doc.id);
-            S_set_str(L, "plan_title", cr->p->doc.title);
+            if (cr->ind) {
+                /* what one commit changed in an indicator */
+                const repo_commit *cm = changes_commit(cr);
+                char day[16];
+                lua_createtable(L, 0, 10);
+                S_set_str(L, "kind", "indicator");
+                S_set_str(L, "indicator_id", cr->ind->id);
+                S_set_str(L, "indicator_name", cr->ind->name);
+                lua_pushfstring(L, "indicators/%s/", cr->ind->id);
+                lua_setfield(L, -2, "url");
+                S_set_str(L, "rev", cm->short_id);
+                S_set_str(L, "commit", cm->id);
+                S_set_str(L, "date", text_date_of(cm->author_time, cm->author_offset, day));
+                S_set_str(L, "author", cm->author);
+                S_set_str(L, "message", cm->summary);
+                indicators_push_changes(L, cr->ind, cr->first, cr->count, ctx->s->cfg.language);
+                lua_setfield(L, -2, "changes");
+            } else {
+                S_push_revision(L, cr->p, &cr->p->revisions[cr->index], cr->index);
+                S_set_str(L, "kind", "plan");
+                S_set_str(L, "plan_id", cr->p->doc.id);
+                S_set_str(L, "plan_title", cr->p->doc.title);
+            }
             lua_rawseti(L, -2, (lua_Integer)c + 1);
         }
         lua_setfield(L, -2, "changes");

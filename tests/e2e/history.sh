@@ -277,7 +277,7 @@ i = h.index('id="sec-trail"')
 sec = h[i:h.index('</section>', i)]
 # one entry per commit that changed the indicator, newest first; the
 # commits that did not touch it (the plan's text, an unread file) are absent
-commits = re.findall(r'<li class="trail-commit">(.*?)</ul>\s*</li>', sec, re.S)
+commits = re.findall(r'<li class="trail-commit"[^>]*>(.*?)</ul>\s*</li>', sec, re.S)
 msgs = [re.search(r'<p class="trail-message">(.*?)</p>', c).group(1) for c in commits]
 assert msgs == ["更正2017年数值 &lt;b&gt;x&lt;/b&gt;", "加入观测值", "目标调整为12%", "发布指标"], msgs
 text = lambda c: [re.sub(r'<[^>]+>', '', x).strip() for x in re.findall(r'<li class="trail-[a-z]+">(.*?)</li>', c, re.S)]
@@ -287,6 +287,30 @@ assert text(commits[2]) == ["目标值：10%（2020年） → 12%（2020年）"]
 assert text(commits[3]) == ["首次发布。 基期值 6.2%（2015年）。 目标值 10%（2020年）。"], text(commits[3])
 assert "2020年5月10日" in commits[0] and "2020年1月10日" in commits[3], commits[0]
 assert "<b>x</b>" not in h
+PY
+    # the site-wide change list and the feed tell the indicator's changes too
+    pp build --repo r --out public --quiet --base-url https://example.org/site/
+    expect_status 0
+    python3 - public/changes/index.html public/feed.xml <<'PY'
+import re, sys
+import xml.etree.ElementTree as ET
+h = open(sys.argv[1]).read()
+lst = h[h.index('<ol class="revision-list">'):]
+lst = lst[:lst.index('</ol>')]
+items = [(k, body) for k, body in re.findall(r'<li class="revision( revision-indicator)?">(.*?)(?=<li class="revision|$)', lst, re.S)]
+kinds = ["indicator" if k else "plan" for k, _ in items]
+# newest first: 更正 (indicator), 修改规划文字 (plan), 加入观测值, 目标调整, 发布指标 (plan + indicator)
+assert kinds == ["indicator", "plan", "indicator", "indicator", "plan", "indicator"], kinds
+assert "2017年数值：8% → 8.4%" in re.sub(r'<[^>]+>', '', items[0][1]), items[0][1]
+assert 'href="../indicators/sci/#' in items[0][1], items[0][1]
+ns = {"a": "http://www.w3.org/2005/Atom"}
+feed = ET.parse(sys.argv[2]).getroot()
+entries = feed.findall("a:entry", ns)
+links = [e.find("a:link", ns).get("href") for e in entries]
+ids = [e.find("a:id", ns).text for e in entries]
+assert links[0] == "https://example.org/site/indicators/sci/", links
+assert len(set(ids)) == len(ids), ids
+assert sum(1 for l in links if "/indicators/sci/" in l) == 4, links
 PY
 }
 
@@ -306,7 +330,7 @@ import re, sys
 h = open(sys.argv[1]).read()
 i = h.index('id="sec-trail"')
 sec = h[i:h.index('</section>', i)]
-commits = re.findall(r'<li class="trail-commit">(.*?)</ul>\s*</li>', sec, re.S)
+commits = re.findall(r'<li class="trail-commit"[^>]*>(.*?)</ul>\s*</li>', sec, re.S)
 msgs = [re.search(r'<p class="trail-message">(.*?)</p>', c).group(1) for c in commits]
 assert msgs[:2] == ["修好", "写错了"], msgs
 assert 'class="trail-removed"' in commits[1]
