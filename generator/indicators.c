@@ -1837,6 +1837,31 @@ void indicators_json(json_writer *w, const site *s) {
         json_kv_str(w, "source", ind->source);
         json_kv_str(w, "note", S_ext(ind)->note);
         json_kv_str(w, "path", ind->path);
+        /* the audit trail, newest first (only when the history was read) */
+        if (s->history) {
+            static const char *const kinds[] = {"added", "removed", "baseline", "target", "value", "unit", "name"};
+            json_key(w, "changes");
+            json_array_begin(w);
+            for (size_t k = 0; k < ind->nchanges; k++) {
+                const indicator_change *c = &ind->changes[k];
+                char day[16];
+                json_object_begin(w);
+                json_kv_str(w, "commit", c->commit.id);
+                json_kv_str(w, "date", text_date_of(c->commit.author_time, c->commit.author_offset, day));
+                json_kv_str(w, "message", c->commit.summary);
+                json_kv_str(w, "kind", kinds[c->kind]);
+                if (c->kind == IND_CHANGE_VALUE) json_kv_int(w, "year", c->year);
+                if (c->kind == IND_CHANGE_UNIT || c->kind == IND_CHANGE_NAME) {
+                    json_kv_str(w, "from", c->from_text);
+                    json_kv_str(w, "to", c->to_text);
+                } else {
+                    S_json_point(w, "from", c->has_from, &c->from);
+                    S_json_point(w, "to", c->has_to, &c->to);
+                }
+                json_object_end(w);
+            }
+            json_array_end(w);
+        }
         json_object_end(w);
     }
     json_array_end(w);

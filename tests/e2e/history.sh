@@ -312,6 +312,14 @@ assert links[0] == "https://example.org/site/indicators/sci/", links
 assert len(set(ids)) == len(ids), ids
 assert sum(1 for l in links if "/indicators/sci/" in l) == 4, links
 PY
+    python3 - public/data/site.json <<'PY'
+import json, sys
+ind = json.load(open(sys.argv[1]))["indicators"][0]
+ch = ind["changes"]
+assert [c["kind"] for c in ch] == ["value", "value", "value", "value", "target", "added"], ch
+assert ch[0]["year"] == 2017 and ch[0]["from"] == {"year": 2017, "value": 8} and ch[0]["to"]["value"] == 8.4, ch[0]
+assert ch[4]["from"]["value"] == 10 and ch[4]["to"]["value"] == 12 and len(ch[4]["commit"]) == 40, ch[4]
+PY
 }
 
 t_indicator_audit_trail_past_failure_and_shallow() {
