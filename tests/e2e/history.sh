@@ -284,7 +284,7 @@ text = lambda c: [re.sub(r'<[^>]+>', '', x).strip() for x in re.findall(r'<li cl
 assert text(commits[0]) == ["2017年数值：8% → 8.4%", "2018年数值：新增 9%"], text(commits[0])
 assert text(commits[1]) == ["2016年数值：新增 7.1%", "2017年数值：新增 8%"], text(commits[1])
 assert text(commits[2]) == ["目标值：10%（2020年） → 12%（2020年）"], text(commits[2])
-assert text(commits[3]) == ["首次发布。 基期值 6.2%（2015年）。 目标值 10%（2020年）。"], text(commits[3])
+assert text(commits[3]) == ["首次发布。基期值 6.2%（2015年）。目标值 10%（2020年）。"], text(commits[3])
 assert "2020年5月10日" in commits[0] and "2020年1月10日" in commits[3], commits[0]
 assert "<b>x</b>" not in h
 PY
