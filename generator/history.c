@@ -85,16 +85,29 @@ typedef struct walk_ctx {
     const char *plans_prefix;   /* "content/plans/" */
     const char *pages_prefix;   /* "content/pages/" */
     cache *cache;               /* plan ids of blobs, from earlier builds; or NULL */
+    size_t blobs_read;          /* for PLANPRESS_TIMINGS */
+    strmap blobs;               /* blob id (hex) -> kept_blob: bytes the walk read,
+                                   for the revisions (read once, not twice) */
     trail_commit *trail;        /* commits that changed other content files, newest first */
     size_t ntrail, trail_cap;
     int failed;
 } walk_ctx;
 
+/* A blob the walk read, kept for the versions' parse (malloc'd). */
+typedef struct kept_blob {
+    char *src;
+    size_t len;
+} kept_blob;
+
+static void S_hex(const unsigned char oid[20], char hex[41]) {
+    for (int i = 0; i < 20; i++) snprintf(hex + 2 * i, 3, "%02x", oid[i]);
+}
+
 /* The plan id a blob declares. Reading a blob out of a pack can mean
  * inflating a long chain of deltas: the ids are kept in the cache too. */
 static const char *S_id_of_blob(walk_ctx *w, const unsigned char oid[20], const char *path) {
     char hex[41];
-    for (int i = 0; i < 20; i++) snprintf(hex + 2 * i, 3, "%02x", oid[i]);
+    S_hex(oid, hex);
     const char *stem = S_stem(w->a, path);
     const char *key = arena_printf(w->a, "id %s %s", hex, stem); /* the id falls back to the stem */
     const char *id = strmap_get(&w->ids, key);
@@ -111,8 +124,16 @@ static const char *S_id_of_blob(walk_ctx *w, const unsigned char oid[20], const 
             return NULL;
         }
         id = history_plan_id(w->a, src, len, stem);
-        free(src);
+        w->blobs_read++;
         if (w->cache) cache_put(w->cache, key, id, strlen(id) + 1);
+        if (!strmap_get(&w->blobs, hex)) {
+            kept_blob *kb = arena_alloc(w->a, sizeof *kb);
+            kb->src = src;
+            kb->len = len;
+            strmap_put(&w->blobs, arena_strdup(w->a, hex), kb);
+        } else {
+            free(src);
+        }
     }
     strmap_put(&w->ids, key, (void *)id);
     return id;
@@ -393,6 +414,7 @@ typedef struct build_ctx {
     plan_job *jobs;
     const char *fold_fmt;
     cache *cache;               /* results of earlier builds, or NULL */
+    const strmap *blobs;        /* blobs the walk read (kept_blob), read-only here */
     int failed;                 /* a blob could not be read */
 } build_ctx;
 
@@ -439,7 +461,15 @@ static int S_version_load(build_ctx *ctx, const plan_job *j, repo *r, diag *quie
     } else {
         char *src = NULL;
         size_t len = 0;
-        if (repo_read_blob(r, rv->oid, rv->path, &src, &len, ctx->d) < 0) return -1;
+        char hex[41];
+        S_hex(rv->oid, hex);
+        const kept_blob *kb = strmap_get(ctx->blobs, hex);
+        if (kb) {
+            src = kb->src;
+            len = kb->len;
+        } else if (repo_read_blob(r, rv->oid, rv->path, &src, &len, ctx->d) < 0) {
+            return -1;
+        }
         plan *parsed = arena_alloc(v->a, sizeof *parsed);
         if (content_parse_plan(v->a, quiet, &ctx->s->bodies, rv->path, S_stem(v->a, rv->path), src, len, 0,
                                parsed) == 0) {
@@ -450,7 +480,7 @@ static int S_version_load(build_ctx *ctx, const plan_job *j, repo *r, diag *quie
             S_body(src, len, &md, &v->tlen);
             v->text = arena_strndup(v->a, md, v->tlen);
         }
-        free(src);
+        if (!kb) free(src);
     }
     if (v->p) v->text = S_reader_text(v->a, v->p->doc.md.html, v->p->doc.md.html_len, &v->tlen);
     return 0;
@@ -689,6 +719,15 @@ static int S_stamp(const site *s, unsigned char out[16]) {
     return rc;
 }
 
+static void S_free_blobs(strmap *blobs) {
+    for (size_t i = 0; i < blobs->cap; i++)
+        if (blobs->keys[i]) {
+            kept_blob *kb = blobs->vals[i];
+            free(kb->src);
+            kb->src = NULL;
+        }
+}
+
 /* With PLANPRESS_TIMINGS set, the time each step took (stderr). */
 static void S_time(const char *step, struct timespec *since) {
     static int on = -1;
@@ -712,6 +751,7 @@ int history_collect(site *s, repo *r, int jobs, const sandbox_limits *limits, co
     strmap_init(&w.ids, s->a);
     strmap_init(&w.heads, s->a);
     strmap_init(&w.tails, s->a);
+    strmap_init(&w.blobs, s->a);
     /* one walk for the plans and the files the indicators read */
     w.prefix = s->content_dir;
     w.plans_prefix = *s->content_dir ? arena_printf(s->a, "%s/plans/", s->content_dir) : "plans/";
@@ -723,10 +763,19 @@ int history_collect(site *s, repo *r, int jobs, const sandbox_limits *limits, co
     cache *kept = cache_path && S_stamp(s, stamp) == 0 ? cache_open(cache_path, stamp, s->a) : NULL;
     S_time("cache load", &ts);
     w.cache = kept;
+    /* the current files' ids are known: their blobs need not be read */
+    for (size_t i = 0; i < s->nplans; i++) {
+        const document *doc = &s->plans[i]->doc;
+        if (S_zero_oid(doc->oid) || !doc->path) continue;
+        char hex[41];
+        S_hex(doc->oid, hex);
+        strmap_put(&w.ids, arena_printf(s->a, "id %s %s", hex, S_stem(s->a, doc->path)), (void *)doc->id);
+    }
     if (repo_walk_history(r, s->a, &s->commit, w.prefix, HISTORY_MAX_COMMITS, S_on_commit, &w,
                           &shallow, d) < 0 ||
         w.failed) {
         cache_free(kept);
+        S_free_blobs(&w.blobs);
         return -1;
     }
     s->history = 1;
@@ -738,8 +787,10 @@ int history_collect(site *s, repo *r, int jobs, const sandbox_limits *limits, co
         w.trail[y] = tmp;
     }
     S_time("walk", &ts);
+    if (getenv("PLANPRESS_TIMINGS")) fprintf(stderr, "planpress:   history walk read %zu blobs\n", w.blobs_read);
     if (indicator_trail_build(s, r, w.trail, w.ntrail, shallow, limits, d) < 0) {
         cache_free(kept);
+        S_free_blobs(&w.blobs);
         return -1;
     }
     S_time("indicators", &ts);
@@ -754,6 +805,7 @@ int history_collect(site *s, repo *r, int jobs, const sandbox_limits *limits, co
     repo **handles = calloc((size_t)jobs, sizeof *handles);
     if (!handles) {
         cache_free(kept);
+        S_free_blobs(&w.blobs);
         return -1;
     }
     handles[0] = r;
@@ -763,7 +815,7 @@ int history_collect(site *s, repo *r, int jobs, const sandbox_limits *limits, co
             break;
         }
     int en = s->cfg.language && strcmp(s->cfg.language, "en") == 0;
-    build_ctx ctx = {s, handles, d, pj, en ? "%zu unchanged paragraphs" : "%zu 段未改动", kept, 0};
+    build_ctx ctx = {s, handles, d, pj, en ? "%zu unchanged paragraphs" : "%zu 段未改动", kept, &w.blobs, 0};
     workers_run(jobs, s->nplans, S_plan_history, &ctx);
     S_time("revisions", &ts);
     if (ctx.cache) {
@@ -776,5 +828,6 @@ int history_collect(site *s, repo *r, int jobs, const sandbox_limits *limits, co
     free(handles);
     for (size_t i = 0; i < s->nplans; i++)
         if (pj[i].a) arena_adopt(s->a, pj[i].a);
+    S_free_blobs(&w.blobs);
     return ctx.failed ? -1 : 0;
 }
