@@ -208,13 +208,13 @@ for i in range(100000):
 open("r/content/plans/big.md", "w").write("\n".join(lines))
 PY
     commit_at r "2020-02-10T10:00:00+08:00" "rewrite everything"
-    # 2,000 commits touching one small plan, written with fast-import
+    # 10,000 commits touching one small plan, written with fast-import
     plan r small "小"
     commit_at r "2020-02-11T10:00:00+08:00" "small"
     python3 - <<'PY' | git -C r fast-import --quiet
 import sys
 out = []
-for i in range(2000):
+for i in range(10000):
     body = f"---\nid: small\ntitle: 小\n---\n\n第{i}版。\n".encode()
     msg = f"edit {i}".encode()
     out.append(b"commit refs/heads/main\n")
@@ -230,7 +230,7 @@ PY
     PP_TIMEOUT=300 pp build --repo r --out public --quiet
     expect_status 0
     n=$(ls public/plans/small/history | grep -c '^[0-9a-f]\{12\}$')
-    [ "$n" = 2001 ] || fail "expected 2001 revisions, got $n"
+    [ "$n" = 10001 ] || fail "expected 10001 revisions, got $n"
     rev=$(git -C r log --format=%H -1 -- content/plans/big.md | cut -c1-12)
     expect_file public/plans/big/diff/$rev/index.html 'diff-'
 }
