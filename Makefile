@@ -1,4 +1,4 @@
-# Makefile — planpress: build, example site, tests, install, benchmark.
+# Makefile — planpress: build, example site, tests, install, benchmarks.
 # GNU make. Objects go to build/ (release) and build/asan/ (sanitizers).
 
 PREFIX ?= /usr/local
@@ -35,7 +35,7 @@ FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 BIN := build/planpress
 ASAN_BIN := build/asan/planpress
 
-.PHONY: all deps test-deps site test unit e2e fuzz install uninstall clean bench asan
+.PHONY: all deps test-deps site test unit e2e fuzz install uninstall clean bench bench-search asan
 
 all: $(BIN)
 
@@ -105,6 +105,12 @@ uninstall:
 bench: deps
 	$(Q)$(MAKE) --no-print-directory $(BIN)
 	$(Q)PLANPRESS=$(BIN) scripts/bench
+
+# The search index on ~100,000 pages in headless Chromium, beside Pagefind
+# (docs/search.md, "Measured").
+bench-search: deps
+	$(Q)$(MAKE) --no-print-directory $(BIN)
+	$(Q)PLANPRESS=$(BIN) scripts/bench-search
 
 clean:
 	rm -rf build public public.tmp-* public.old-*

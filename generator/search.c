@@ -132,16 +132,18 @@ static size_t S_utf8_count(const char *s, size_t n) {
     return c;
 }
 
-/* The tokenizer: cjk(payload, 0, c) for every CJK character c, then
- * cjk(payload, p, c) when p stood right before it; word(payload, bytes, n)
- * for every word, folded and cut. search_terms spells the CJK terms out;
- * the indexer looks them up by code points. */
-typedef void (*S_cjk_fn)(void *payload, uint32_t prev, uint32_t cp);
+/* The tokenizer: cjk(payload, 0, 0, c) for every CJK character c, then
+ * cjk(payload, 0, b, c) when b stood right before it, then cjk(payload, a,
+ * b, c) when a stood right before b; word(payload, bytes, n) for every
+ * word, folded and cut. search_terms spells the CJK terms out; the indexer
+ * looks them up by code points. */
+typedef void (*S_cjk_fn)(void *payload, uint32_t a, uint32_t b, uint32_t cp);
 static void S_scan(const char *text, size_t n, S_cjk_fn cjk, search_term_fn word_fn, void *payload) {
     char word[SEARCH_WORD_MAX * 4];
     size_t wlen = 0, wchars = 0;
     int in_word = 0;
-    uint32_t prev = 0; /* the previous CJK character of the run, 0 when none */
+    /* the two CJK characters before this one in its run (prev2, prev), 0 when none */
+    uint32_t prev = 0, prev2 = 0;
     size_t i = 0;
     while (i < n) {
         uint32_t cp;
@@ -155,12 +157,13 @@ static void S_scan(const char *text, size_t n, S_cjk_fn cjk, search_term_fn word
             in_word = 0, wlen = 0, wchars = 0;
         }
         if (c == SEARCH_CJK) {
-            cjk(payload, 0, cp);
-            if (prev) cjk(payload, prev, cp);
-            prev = cp;
+            cjk(payload, 0, 0, cp);
+            if (prev) cjk(payload, 0, prev, cp);
+            if (prev2) cjk(payload, prev2, prev, cp);
+            prev2 = prev, prev = cp;
             continue;
         }
-        prev = 0;
+        prev = prev2 = 0;
         if (c == SEARCH_WORD) {
             in_word = 1;
             if (wchars < SEARCH_WORD_MAX) {
@@ -177,11 +180,17 @@ typedef struct S_terms_ctx {
     void *payload;
 } S_terms_ctx;
 
-static void S_terms_cjk(void *payload, uint32_t prev, uint32_t cp) {
+/* The UTF-8 bytes of the CJK term (a, b, cp) (a and b 0 when not there). */
+static size_t S_cjk_bytes(char *out, uint32_t a, uint32_t b, uint32_t cp) {
+    size_t n = a ? S_utf8_put(out, a) : 0;
+    if (b) n += S_utf8_put(out + n, b);
+    return n + S_utf8_put(out + n, cp);
+}
+
+static void S_terms_cjk(void *payload, uint32_t a, uint32_t b2, uint32_t cp) {
     S_terms_ctx *c = payload;
-    char b[8];
-    size_t n = prev ? S_utf8_put(b, prev) : 0;
-    n += S_utf8_put(b + n, cp);
+    char b[12];
+    size_t n = S_cjk_bytes(b, a, b2, cp);
     c->fn(c->payload, b, n);
 }
 
@@ -624,7 +633,7 @@ typedef struct sindex {
     size_t nt, cap;
     uint32_t *slots;        /* term index + 1, 0 = empty */
     size_t mask;
-    uint64_t *ckeys;        /* CJK terms by code points: (prev << 32 | cp) */
+    uint64_t *ckeys;        /* CJK terms by code points: a << 42 | b << 21 | cp */
     uint32_t *cvals;        /* term index + 1 */
     size_t cmask, cn;
     uint32_t *touched;      /* terms seen in the current document */
@@ -704,11 +713,12 @@ static void S_on_term(void *payload, const char *s, size_t n) {
     S_count(x, t);
 }
 
-/* A CJK unigram or bigram: found by its code points without spelling it
- * out (most terms of a Chinese text), else interned by its bytes. */
-static void S_on_cjk(void *payload, uint32_t prev, uint32_t cp) {
+/* A CJK unigram, bigram or trigram: found by its code points without
+ * spelling it out (most terms of a Chinese text), else interned by its
+ * bytes. (Code points have 21 bits: three fit in a key.) */
+static void S_on_cjk(void *payload, uint32_t a, uint32_t b2, uint32_t cp) {
     sindex *x = payload;
-    uint64_t key = (uint64_t)prev << 32 | cp;
+    uint64_t key = (uint64_t)a << 42 | (uint64_t)b2 << 21 | cp;
     if (!x->ckeys || x->cn * 2 >= x->cmask) {
         size_t n = x->cmask ? (x->cmask + 1) * 2 : 1u << 14;
         uint64_t *k = calloc(n, sizeof *k);
@@ -735,9 +745,8 @@ static void S_on_cjk(void *payload, uint32_t prev, uint32_t cp) {
         }
         h = (h + 1) & x->cmask;
     }
-    char b[8];
-    size_t n = prev ? S_utf8_put(b, prev) : 0;
-    n += S_utf8_put(b + n, cp);
+    char b[12];
+    size_t n = S_cjk_bytes(b, a, b2, cp);
     sterm *t = S_intern(x, b, n);
     if (!t) {
         x->oom = 1;
@@ -1016,6 +1025,9 @@ static void S_path(char *buf, size_t n, const char *dir, size_t num, const char 
     snprintf(buf, n, "search/%s/%zu/%zu%s", dir, num / 1000, num, suffix);
 }
 
+_Static_assert(SEARCH_TOP <= SEARCH_INLINE_DF && SEARCH_TOP <= SEARCH_SEG0,
+               "the top of a list is part of its first segment");
+
 /* Writing the terms: shards in parallel, each job one shard and the files
  * of its terms; file numbers are given beforehand, in term order. */
 typedef struct sterms_job {
@@ -1079,6 +1091,7 @@ static void S_shard_job(void *ctx, size_t sh, int worker) {
             S_write(j->w, path, f->ptr, f->len);
             search_put_varint(shard, f->len);
         }
+        S_ranked(shard, bf->rdocs, bf->rcls, SEARCH_TOP); /* the top of the list */
     }
     if (shard->oom) goto oom;
     snprintf(path, sizeof path, "search/s/%zu.bin", sh);
@@ -1089,16 +1102,17 @@ oom:
 }
 
 static int S_write_terms(swriter *w, sindex *x, size_t ndocs, int jobs, size_t *nshards_out) {
-    /* Shard count: about 2 KB of dictionary per shard, a power of two. */
+    /* Shard count: about 1 KB of dictionary per shard, a power of two. */
     size_t est = 0;
     uint32_t maxdf = 0;
     for (size_t i = 0; i < x->nt; i++) {
         const sterm *t = &x->t[i];
-        est += t->len + 4 + (t->df <= SEARCH_INLINE_DF ? t->plen + 4 : 8 + 3 * S_nseg(t->df));
+        est += t->len + 4 +
+               (t->df <= SEARCH_INLINE_DF ? t->plen + 4 : 8 + 3 * S_nseg(t->df) + 2 * SEARCH_TOP);
         if (t->df > maxdf) maxdf = t->df;
     }
     size_t nshards = 1;
-    while (nshards < 65536 && nshards * 2048 < est) nshards *= 2;
+    while (nshards < 65536 && nshards * 1024 < est) nshards *= 2;
     *nshards_out = nshards;
 
     int rc = -1;
@@ -1147,6 +1161,7 @@ typedef struct schunk_job {
     size_t chunk;
     strbuf *bufs;           /* one per worker */
     int **local;            /* one per worker: plan index -> index in the chunk */
+    atomic_size_t bytes;    /* of every chunk */
     atomic_int oom;
 } schunk_job;
 
@@ -1196,9 +1211,12 @@ static void S_chunk_job(void *ctx, size_t c, int worker) {
     char path[128];
     S_path(path, sizeof path, "d", c, ".json");
     S_write(j->w, path, b->ptr, b->len);
+    atomic_fetch_add(&j->bytes, b->len);
 }
 
-static int S_write_chunks(swriter *w, const site *s, const sdocs *ds, size_t chunk, int jobs) {
+/* Writes the chunks; *bytes is their size in all. */
+static int S_write_chunks(swriter *w, const site *s, const sdocs *ds, size_t chunk, int jobs,
+                          size_t *bytes) {
     schunk_job j;
     memset(&j, 0, sizeof j);
     j.w = w, j.s = s, j.ds = ds, j.chunk = chunk;
@@ -1212,6 +1230,7 @@ static int S_write_chunks(swriter *w, const site *s, const sdocs *ds, size_t chu
         for (size_t p = 0; p < s->nplans; p++) j.local[k][p] = -1;
     }
     workers_run(jobs, (ds->n + chunk - 1) / chunk, S_chunk_job, &j);
+    *bytes = atomic_load(&j.bytes);
     rc = atomic_load(&j.oom) || atomic_load(&w->failed) ? -1 : 0;
 done:
     for (int k = 0; k < jobs; k++) {
@@ -1288,8 +1307,9 @@ int search_write_jobs(const site *s, output *o, int jobs, diag *d) {
     if (S_merge(&x, xs, nx) < 0) goto oom;
     S_time("terms", &ts);
 
-    /* Documents a chunk: about 3 KB a file on average. */
-    size_t chunk = ds.n ? (text_bytes / ds.n ? 3072 / (text_bytes / ds.n) : 64) : 1;
+    /* Documents a chunk: about 1 KB a file on average (a result's chunk is
+     * fetched for it alone: the documents around it are rarely wanted). */
+    size_t chunk = ds.n ? (text_bytes / ds.n ? SEARCH_CHUNK_BYTES / (text_bytes / ds.n) : 64) : 1;
     if (chunk < 1) chunk = 1;
     if (chunk > 64) chunk = 64;
 
@@ -1299,7 +1319,8 @@ int search_write_jobs(const site *s, output *o, int jobs, diag *d) {
         goto done;
     }
     S_time("postings", &ts);
-    if (S_write_chunks(&w, s, &ds, chunk, jobs) < 0) {
+    size_t nchunks = (ds.n + chunk - 1) / chunk, chunk_bytes = 0;
+    if (S_write_chunks(&w, s, &ds, chunk, jobs, &chunk_bytes) < 0) {
         if (!atomic_load(&w.failed)) goto oom;
         goto done;
     }
@@ -1339,11 +1360,12 @@ int search_write_jobs(const site *s, output *o, int jobs, diag *d) {
     sb_clear(&b);
     sb_printf(&b,
               "{\"format\":%d,\"id\":\"%016llx\",\"docs\":%zu,\"shards\":%zu,\"chunk\":%zu,"
-              "\"inline\":%d,\"seg0\":%d,\"word_max\":%d,\"plans\":%zu,\"bodies\":%zu,"
-              "\"terms\":%zu,\"files\":%zu,\"bytes\":%zu}\n",
+              "\"chunk_bytes\":%zu,\"inline\":%d,\"top\":%d,\"seg0\":%d,\"word_max\":%d,"
+              "\"plans\":%zu,\"bodies\":%zu,\"terms\":%zu,\"files\":%zu,\"bytes\":%zu}\n",
               SEARCH_FORMAT, (unsigned long long)atomic_load(&w.id), ds.n, nshards, chunk,
-              SEARCH_INLINE_DF, SEARCH_SEG0, SEARCH_WORD_MAX, s->nplans, s->bodies.n, x.nt,
-              atomic_load(&w.files) + 1, atomic_load(&w.bytes));
+              nchunks ? chunk_bytes / nchunks : 0, SEARCH_INLINE_DF, SEARCH_TOP, SEARCH_SEG0,
+              SEARCH_WORD_MAX, s->nplans, s->bodies.n, x.nt, atomic_load(&w.files) + 1,
+              atomic_load(&w.bytes));
     if (b.oom) goto oom;
     S_write(&w, "search/manifest.json", b.ptr, b.len);
     rc = atomic_load(&w.failed) ? -1 : 0;

@@ -25,12 +25,17 @@ int search_write_jobs(const site *s, output *o, int jobs, diag *d);
 /* ---- the pieces, exposed for tests and the fuzzer ---------------------- */
 
 /* Version of the index format, written into search/manifest.json. */
-#define SEARCH_FORMAT 1
+#define SEARCH_FORMAT 2
 /* Terms with at most this many documents are stored inside their shard. */
 #define SEARCH_INLINE_DF 32
+/* A term's shard entry holds the first this many documents of its ranked
+ * list (enough for a page of results without fetching a segment). */
+#define SEARCH_TOP 16
 /* Ranked lists are cut into segments of 128, 1024, 8192, ... documents. */
 #define SEARCH_SEG0 128
 #define SEARCH_SEG_GROWTH 8
+/* Chunks of documents are made to hold about this many bytes of text. */
+#define SEARCH_CHUNK_BYTES 1024
 /* A Latin or digit token is indexed by its first this many characters. */
 #define SEARCH_WORD_MAX 24
 
@@ -52,9 +57,9 @@ search_class search_char_class(uint32_t cp);
 uint32_t search_utf8_next(const char *s, size_t n, size_t *i);
 
 /* The terms of a text, in order, each passed to fn as UTF-8 bytes: for a run
- * of CJK characters every character (unigram) and every pair of neighbours
- * (bigram); for a run of word characters the folded word, cut to
- * SEARCH_WORD_MAX characters. Separators end runs. */
+ * of CJK characters every character (unigram), every pair of neighbours
+ * (bigram) and every three in a row (trigram); for a run of word characters
+ * the folded word, cut to SEARCH_WORD_MAX characters. Separators end runs. */
 typedef void (*search_term_fn)(void *payload, const char *term, size_t len);
 void search_terms(const char *text, size_t n, search_term_fn fn, void *payload);
 

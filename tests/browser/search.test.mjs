@@ -578,6 +578,38 @@ test('phones: no horizontal scrolling; the first query loads a small part of the
   await page.context().close();
 });
 
+test('terms: trigrams of a Chinese phrase; a common word\'s first page needs its shard and its results only', { skip }, async () => {
+  const page = await newPage();
+  await openSearch(page, '');
+  const terms = await page.evaluate(() => window.planpressSearch.parseQuery('科普大篷车 大篷车 科普', 24)
+    .map((w) => ({ terms: w.terms, exact: w.exact })));
+  assert.deepEqual(terms, [
+    { terms: ['科普大', '普大篷', '大篷车'], exact: false },
+    { terms: ['大篷车'], exact: true },
+    { terms: ['科普'], exact: true },
+  ]);
+  // 科普 is in more documents than a shard holds inline: its list has
+  // segments, and the top of it is in the shard
+  const e = await page.evaluate(async () => {
+    const e = await window.planpressSearch.engine.entry('科普');
+    return { df: e.df, segs: e.segs ? e.segs.length : 0, top: e.top.docs.length };
+  });
+  const man = JSON.parse(fs.readFileSync(path.join(SITE_DIR, 'search', 'manifest.json'), 'utf8'));
+  assert.ok(e.df > man.inline && e.segs >= 1 && e.top === man.top, JSON.stringify(e));
+  const fresh = await newPage();
+  await openSearch(fresh, qs('科普'));
+  const rs = await results(fresh);
+  assert.equal(rs.length, 10);
+  const files = await fresh.evaluate(() => performance.getEntriesByType('resource')
+    .map((r) => new URL(r.name).pathname).filter((p) => p.includes('/search/') && !p.endsWith('/search/')));
+  assert.equal(new Set(files).size, files.length, `a file fetched twice: ${files}`);
+  assert.deepEqual(files.filter((f) => f.includes('/search/t/')), [], 'no segment or membership');
+  assert.equal(files.filter((f) => f.includes('/search/s/')).length, 1, 'one shard');
+  assert.ok(files.filter((f) => f.includes('/search/d/')).length <= rs.length, 'a chunk at most a result');
+  await page.context().close();
+  await fresh.context().close();
+});
+
 test('without JavaScript: the page says search needs it', { skip }, async () => {
   const context = await browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();

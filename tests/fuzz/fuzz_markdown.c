@@ -18,11 +18,14 @@ static void S_require(int ok, const char *what) {
     }
 }
 
+/* ASCII case folding: letters only (0x1C | 0x20 is '<'). */
+static int S_lower(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
+
 static int S_has_ci(const char *hay, size_t n, const char *needle) {
     size_t m = strlen(needle);
     for (size_t i = 0; i + m <= n; i++) {
         size_t k = 0;
-        while (k < m && (hay[i + k] | 0x20) == (needle[k] | 0x20)) k++;
+        while (k < m && S_lower((unsigned char)hay[i + k]) == S_lower((unsigned char)needle[k])) k++;
         if (k == m) return 1;
     }
     return 0;

@@ -21,7 +21,7 @@ static void S_require(int ok, const char *what) {
 }
 
 /* Every term is a word (word characters only, at most SEARCH_WORD_MAX) or
- * one or two CJK characters, and never empty. */
+ * one to three CJK characters, and never empty. */
 static void S_term(void *payload, const char *t, size_t n) {
     size_t *count = payload;
     (*count)++;
@@ -37,7 +37,7 @@ static void S_term(void *payload, const char *t, size_t n) {
         S_require(c == first, "a term mixes words and CJK");
         chars++;
     }
-    if (first == SEARCH_CJK) S_require(chars <= 2, "a CJK term longer than a bigram");
+    if (first == SEARCH_CJK) S_require(chars <= 3, "a CJK term longer than a trigram");
     else S_require(chars <= SEARCH_WORD_MAX, "a word longer than the limit");
 }
 

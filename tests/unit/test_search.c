@@ -76,9 +76,17 @@ TEST(search_terms_cjk_latin_numbers) {
     t = S_terms("Ｈｅｌｌｏ　World ２０２０年");
     CHECK_STR(t, "hello|world|2020|年");
     free(t);
-    /* punctuation ends a run: no bigram across it */
+    /* punctuation ends a run: no bigram or trigram across it */
     t = S_terms("十二五”主要");
-    CHECK_STR(t, "十|二|十二|五|二五|主|要|主要");
+    CHECK_STR(t, "十|二|十二|五|二五|十二五|主|要|主要");
+    free(t);
+    /* a run of CJK characters: unigrams, bigrams, trigrams */
+    t = S_terms("科普大篷车");
+    CHECK_STR(t, "科|普|科普|大|普大|科普大|篷|大篷|普大篷|车|篷车|大篷车");
+    free(t);
+    /* a word between CJK characters ends the run */
+    t = S_terms("科普e站点");
+    CHECK_STR(t, "科|普|科普|e|站|点|站点");
     free(t);
     /* zero-width characters are dropped, not separators */
     t = S_terms("科\xe2\x80\x8b普");
@@ -313,7 +321,8 @@ static void S_ranked(rd *r, size_t n, unsigned *docs, int *cls) {
 }
 
 /* The documents of a term in ranked order (at most max); returns df, or -1
- * when the term is not in the index. */
+ * when the term is not in the index, -2 when the top of its list in its
+ * shard entry is not the start of its list. */
 static long S_lookup(const fixture *fx, const char *term, unsigned *docs, int *cls, size_t max) {
     char *man = S_read(fx, "search/manifest.json", NULL);
     long shards = S_json_int(man, "shards");
@@ -326,6 +335,7 @@ static long S_lookup(const fixture *fx, const char *term, unsigned *docs, int *c
     rd r = {(const unsigned char *)shard, (const unsigned char *)shard + len};
     unsigned long n = S_v(&r);
     long found = -1;
+    int topbad = 0;
     for (unsigned long i = 0; i < n && found < 0; i++) {
         unsigned long tl = S_v(&r);
         int match = tl == strlen(term) && memcmp(r.p, term, tl) == 0;
@@ -359,8 +369,13 @@ static long S_lookup(const fixture *fx, const char *term, unsigned *docs, int *c
                 free(sd), free(sc), free(seg);
             }
             if (nseg > 1) S_v(&r);
+            unsigned topd[SEARCH_TOP];
+            int topc[SEARCH_TOP];
+            S_ranked(&r, SEARCH_TOP, topd, topc);
+            for (size_t k = 0; match && k < SEARCH_TOP && k < max; k++)
+                if (k >= at || topd[k] != d[k] || topc[k] != c[k]) topbad = 1;
         }
-        if (match) found = (long)df;
+        if (match) found = topbad ? -2 : (long)df;
         else free(d), free(c);
     }
     free(shard);
@@ -462,6 +477,13 @@ TEST(search_index_lookups_and_ranking) {
     CHECK(S_lookup(&fx, "科普", docs, cls, 64) == 3); /* the plan, g1, the page */
     CHECK(S_lookup(&fx, "〕8", docs, cls, 64) == -1); /* no term across punctuation */
     CHECK(S_lookup(&fx, "号", docs, cls, 64) == 1);
+    /* trigrams: in titles and text, in other names, never across punctuation */
+    CHECK(S_lookup(&fx, "大篷车", docs, cls, 64) == 3);
+    CHECK(S_lookup(&fx, "科普大", docs, cls, 64) == 2 && docs[0] == 2 && cls[0] >= 8);
+    CHECK(S_lookup(&fx, "篷车巡", docs, cls, 64) == 1 && docs[0] == 4);
+    CHECK(S_lookup(&fx, "鄂科协", docs, cls, 64) == 1 && docs[0] == 0 && cls[0] >= 8);
+    CHECK(S_lookup(&fx, "协发〔", docs, cls, 64) == -1);
+    CHECK(S_lookup(&fx, "大篷车巡", docs, cls, 64) == -1); /* (no longer terms) */
     CHECK(S_lookup(&fx, "script", docs, cls, 64) == -1); /* raw HTML: dropped */
     CHECK(S_lookup(&fx, "alert", docs, cls, 64) == 1 && docs[0] == 6);
     /* filters: kinds and the plan range */

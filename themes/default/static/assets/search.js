@@ -82,13 +82,14 @@
     return withMap ? { s: str, map: map, ends: ends } : str;
   }
 
-  // The index terms of a normalized word: bigrams of CJK runs (the character
-  // itself for a run of one), words cut to `wordMax` characters.
+  // The index terms of a normalized word: trigrams of CJK runs (the run
+  // itself for a run of one or two characters), words cut to `wordMax`
+  // characters.
   function termsOf(w, wordMax) {
     var terms = [], run = [], word = [];
     function endRun() {
-      if (run.length === 1) terms.push(run[0]);
-      for (var i = 0; i + 1 < run.length; i++) terms.push(run[i] + run[i + 1]);
+      if (run.length && run.length < 3) terms.push(run.join(''));
+      for (var i = 0; i + 2 < run.length; i++) terms.push(run[i] + run[i + 1] + run[i + 2]);
       run = [];
     }
     function endWord() {
@@ -212,7 +213,7 @@
     var self = this;
     if (!this.manP) {
       this.manP = this.fetch('manifest.json', true).then(function (m) {
-        if (m.format !== 1) throw new Error('unknown search index format ' + m.format);
+        if (m.format !== 2) throw new Error('unknown search index format ' + m.format);
         self.man = m;
         return m;
       });
@@ -233,13 +234,14 @@
           r.p += len;
           var e = { term: term, df: r.v() };
           if (e.df <= inl) {
-            e.list = readRanked(r, e.df);
+            e.list = e.top = readRanked(r, e.df);
           } else {
             e.file = r.v();
             var ns = r.v();
             e.segs = [];
             for (var s = 0; s < ns; s++) e.segs.push({ n: r.v(), top: r.byte(), bytes: r.v() });
             e.mbytes = ns > 1 ? r.v() : e.segs[0].bytes;
+            e.top = readRanked(r, self.man.top);
           }
           map.set(term, e);
         }
@@ -295,6 +297,12 @@
   Engine.prototype.memberCost = function (e) {
     return e.list ? 0 : e.mbytes;
   };
+  // What verifying a candidate costs: the bytes of a chunk on average, and
+  // REQUEST more for its request (headers, a connection's turn).
+  var REQUEST = 512;
+  Engine.prototype.checkCost = function () {
+    return (this.man.chunk_bytes || 1024) + REQUEST;
+  };
 
   // A document: {kind, url, title, alt, plan: [id, title] or null, text}.
   Engine.prototype.doc = function (d) {
@@ -314,20 +322,26 @@
 
   // ---- streams of candidates -----------------------------------------------
 
-  // Walks a term's ranked list (class descending, document ascending).
-  function Cursor(E, e) { this.E = E; this.e = e; this.seg = 0; this.pos = 0; this.cur = null; }
+  // Walks a term's ranked list (class descending, document ascending): the
+  // top of the list from its shard, then its segments (the first from
+  // where the top ends).
+  function Cursor(E, e) { this.E = E; this.e = e; this.seg = -1; this.pos = 0; this.cur = e.top; }
   Cursor.prototype.peek = async function () {
     for (;;) {
       if (!this.cur) {
-        var nseg = this.e.list ? 1 : this.e.segs.length;
+        var nseg = this.e.list ? 0 : this.e.segs.length;
         if (this.seg >= nseg) return null;
         this.cur = await this.E.segment(this.e, this.seg);
-        this.pos = 0;
+        this.pos = this.seg ? 0 : this.e.top.docs.length;
       }
       if (this.pos < this.cur.docs.length) return { doc: this.cur.docs[this.pos], ub: this.cur.cls[this.pos] };
       this.cur = null;
       this.seg++;
     }
+  };
+  // Whether the next candidates come from a segment yet to be fetched.
+  Cursor.prototype.nearEnd = function (k) {
+    return this.seg < 0 && !this.e.list && this.pos + k > this.cur.docs.length;
   };
   Cursor.prototype.advance = function () { this.pos++; };
 
@@ -336,7 +350,8 @@
   // The candidates of one word: the ranked list of its rarest term (the
   // driver), less the documents that lack one of its other terms as far as
   // their memberships are loaded, less those the filters exclude. Costly
-  // memberships are loaded only when verification shows they are needed.
+  // memberships (s.lazy) are loaded only when verification shows they would
+  // save more than they cost (Query.tighten).
   async function makeStream(E, w, filt) {
     var ents = await Promise.all(w.terms.map(function (t) { return E.entry(t); }));
     var s = { w: w, empty: ents.some(function (e) { return !e; }) };
@@ -345,23 +360,28 @@
     s.driver = ents[0];
     s.df = s.driver.df;
     s.lazy = ents.slice(1);
-    E.segment(s.driver, 0).catch(function () {}); // on its way while the memberships load
+    // Cheap memberships are loaded at once, and filter candidates from the
+    // second batch on (the first, from the top of the driver's list in its
+    // shard, is verified meanwhile).
     var cheap = [];
     while (s.lazy.length && E.memberCost(s.lazy[0]) <= CHEAP) cheap.push(s.lazy.shift());
-    s.mem = await Promise.all(cheap.map(function (e) { return E.members(e); }));
+    s.mem = [];
+    s.memP = Promise.all(cheap.map(function (e) { return E.members(e); }));
+    s.memP.catch(function () {});
+    s.ready = async function () {
+      if (!s.memP) return;
+      var m = await s.memP;
+      s.memP = null;
+      m.forEach(function (x) { s.mem.push(x); });
+    };
     s.cursor = new Cursor(E, s.driver);
     s.pass = function (d) {
       for (var i = 0; i < s.mem.length; i++) if (!has(s.mem[i], d)) return false;
       return filt(d);
     };
-    s.tighten = async function () {
-      if (!s.lazy.length) return false;
-      s.mem.push(await E.members(s.lazy.shift()));
-      return true;
-    };
-    // Upper bound of the class of a document not in the driver's first
-    // segment (0 when that segment is the whole list).
-    s.frontier = s.driver.list || s.driver.segs.length === 1 ? 0 : s.driver.segs[1].top;
+    // Upper bound of the class of a document not in the top of the
+    // driver's list (0 when the top is the whole list).
+    s.frontier = s.driver.list ? 0 : s.driver.top.cls[s.driver.top.cls.length - 1];
     return s;
   }
 
@@ -388,6 +408,12 @@
     var n = 0, i = hay.indexOf(needle);
     while (i >= 0) { n++; i = hay.indexOf(needle, i + 1); }
     return n;
+  }
+
+  // Whether a document's title field or text holds a term.
+  function holds(rec, t) {
+    var p = prepared(rec);
+    return p.t.indexOf(t) >= 0 || p.b.s.indexOf(t) >= 0;
   }
 
   // The rank class of a word in a document, or -1 when it is not there.
@@ -449,6 +475,9 @@
     this.total = null;   // the number of results, when known
     this.tier = 1;
     this.checked = 0;    // candidates verified so far
+    this.matched = 0;    // of which held the words (in the first tier: all of them)
+    this.tried = 0;      // verified, less the failures a loaded membership now excludes
+    this.failed = [];    // the records of those that did not, not yet explained by a membership
     this.paused = false; // the last page stopped at its verification limit
   }
 
@@ -490,6 +519,11 @@
       return this;
     }
     this.streams = await Promise.all(this.words.map(function (w) { return makeStream(E, w, self.filt); }));
+    // memberships that may be loaded later, and where each goes
+    this.lazy = [];
+    this.streams.forEach(function (s) {
+      if (!s.empty) s.lazy.forEach(function (e) { self.lazy.push({ e: e, into: s.mem }); });
+    });
     var live = this.streams.filter(function (s) { return !s.empty; });
     if (!live.length) { this.exhausted = true; this.total = 0; return this; }
     if (this.streams.length === 1) {
@@ -499,22 +533,28 @@
     if (live.length < this.streams.length) { this.tier = 2; return this; }
     // Several words, all in the index: first the documents holding them all.
     // Every word's driver must be in the document; the candidates come from
-    // the rarest word (the primary) and from what the first segments of the
-    // others show.
+    // the rarest word (the primary) and from what the tops of the words'
+    // lists show, then their first segments (fetched while the first
+    // candidates are verified: see refine).
     // (costly memberships wait until verification shows they are needed)
-    var cheap = [], drv;
-    this.pendingMem = [];
-    this.streams.forEach(function (s) { (E.memberCost(s.driver) <= CHEAP ? cheap : self.pendingMem).push(s.driver); });
-    this.pendingMem.sort(function (a, b) { return E.memberCost(a) - E.memberCost(b); });
-    drv = await Promise.all(cheap.map(function (e) { return E.members(e); }));
+    var cheap = [], drv = [];
     this.drv = drv;
+    this.streams.forEach(function (s) {
+      if (E.memberCost(s.driver) <= 4 * CHEAP) cheap.push(s.driver);
+      else self.lazy.push({ e: s.driver, into: drv });
+    });
+    (await Promise.all(cheap.map(function (e) { return E.members(e); })
+      .concat(this.streams.map(function (s) { return s.ready(); }))))
+      .slice(0, cheap.length).forEach(function (m) { drv.push(m); });
     this.allWords = function (d) {
       for (var i = 0; i < drv.length; i++) if (!has(drv[i], d)) return false;
       for (var k = 0; k < self.streams.length; k++) if (!self.streams[k].pass(d)) return false;
       return true;
     };
     this.primary = live.slice().sort(function (a, b) { return a.df - b.df; })[0];
-    var firsts = await Promise.all(this.streams.map(function (s) { return E.segment(s.driver, 0); }));
+    var firsts = this.streams.map(function (s) { return s.driver.top; });
+    this.refineP = Promise.all(this.streams.map(function (s) { return E.segment(s.driver, 0); }));
+    this.refineP.catch(function () {});
     this.streams.forEach(function (s, k) {
       s.known = new Map();
       for (var i = 0; i < firsts[k].docs.length; i++) s.known.set(firsts[k].docs[i], firsts[k].cls[i]);
@@ -532,18 +572,62 @@
     return this;
   };
 
-  // One more membership for the documents holding every word: a driver's,
-  // else another term of a phrase word.
-  Query.prototype.tightenAll = async function () {
-    if (this.pendingMem.length) {
-      this.drv.push(await this.E.members(this.pendingMem.shift()));
-      return;
+  // Loads the memberships that are worth their bytes, in one round trip.
+  // The candidates that failed verification show, from their text, which
+  // terms they lack: a membership that would have excluded `miss` of the
+  // `tried` candidates verified so far would spare about miss / tried ×
+  // `left` of the verifications still to come, each a chunk and a request.
+  // Memberships are weighed greedily, the failures that one explains no
+  // longer counting for the next (nor for the share of candidates that
+  // hold the words).
+  Query.prototype.tighten = async function (left) {
+    var E = this.E, per = left * E.checkCost() / Math.max(1, this.tried), rest = this.failed, pick = [];
+    while (rest.length && this.lazy.length) {
+      var best = -1, bestMiss = 0;
+      for (var i = 0; i < this.lazy.length; i++) {
+        if (this.tier !== 1 && this.lazy[i].into === this.drv) continue; // (drivers: for the first tier)
+        var miss = 0, t = this.lazy[i].e.term;
+        for (var k = 0; k < rest.length; k++) if (!holds(rest[k], t)) miss++;
+        if (miss && (best < 0 || miss / E.memberCost(this.lazy[i].e) > bestMiss / E.memberCost(this.lazy[best].e))) {
+          best = i;
+          bestMiss = miss;
+        }
+      }
+      if (best < 0 || bestMiss * per < E.memberCost(this.lazy[best].e) + REQUEST) break;
+      var l = this.lazy.splice(best, 1)[0];
+      pick.push(l);
+      rest = rest.filter(function (rec) { return holds(rec, l.e.term); });
     }
-    for (var k = 0; k < this.streams.length; k++) if (await this.streams[k].tighten()) return;
+    this.tried -= this.failed.length - rest.length;
+    this.failed = rest;
+    if (!pick.length) return;
+    var mems = await Promise.all(pick.map(function (l) { return E.members(l.e); }));
+    pick.forEach(function (l, i) { l.into.push(mems[i]); });
+  };
+
+  // The first segments of the words' lists: more documents whose classes
+  // are known, lower frontiers, and so tighter bounds (a word's frontier
+  // from its top is the class its list has reached there).
+  Query.prototype.refine = async function () {
+    var firsts = await this.refineP, self = this, pool = new Map();
+    this.refineP = null;
+    this.streams.forEach(function (s, k) {
+      for (var i = 0; i < firsts[k].docs.length; i++) s.known.set(firsts[k].docs[i], firsts[k].cls[i]);
+      s.frontier = s.driver.list || s.driver.segs.length === 1 ? 0 : s.driver.segs[1].top;
+    });
+    firsts.forEach(function (l) {
+      for (var i = 0; i < l.docs.length; i++) {
+        var d = l.docs[i];
+        if (!pool.has(d) && !self.seen.has(d) && self.filt(d)) pool.set(d, self.bound(d));
+      }
+    });
+    this.pool = Array.from(pool, function (e) { return { doc: e[0], ub: e[1] }; })
+      .sort(function (a, b) { return b.ub - a.ub || a.doc - b.doc; });
+    this.poolAt = 0;
   };
 
   // Upper bound of the score of a document holding every word: the class
-  // seen in a word's first segment, or that word's frontier.
+  // seen in the top of a word's list, or that word's frontier.
   Query.prototype.bound = function (d, primaryUb) {
     var sum = 0;
     for (var k = 0; k < this.streams.length; k++) {
@@ -559,10 +643,12 @@
            (this.seen.has(this.pool[this.poolAt].doc) || !this.allWords(this.pool[this.poolAt].doc))) this.poolAt++;
   };
 
-  // Verifies candidates: loads their documents and scores every word.
+  // Verifies candidates: loads their documents and scores every word. The
+  // candidates that lack a word (for several words, in the first tier: any
+  // word) are kept in this.failed, for tighten.
   Query.prototype.verify = async function (cands) {
     var E = this.E, words = this.words, recs = await Promise.all(cands.map(function (c) { return E.doc(c.doc); }));
-    var out = [];
+    var out = [], want = this.tier === 1 ? words.length : 1;
     for (var i = 0; i < recs.length; i++) {
       var m = 0, score = 0;
       for (var k = 0; k < words.length; k++) {
@@ -570,19 +656,49 @@
         if (c >= 0) { m++; score += c; }
       }
       if (m) out.push({ doc: cands[i].doc, rec: recs[i], m: m, score: score });
+      if (m >= want) this.matched++;
+      else this.failed.push(recs[i]);
     }
+    this.checked += cands.length;
+    this.tried += cands.length;
     return out;
   };
 
   var BATCH = 12;
 
+  // The share of candidates that hold the words, as far as verification
+  // has shown: on the low side (less one standard error), at least 1/16.
+  Query.prototype.share = function () {
+    if (!this.tried) return 1;
+    var p = this.matched / this.tried;
+    return Math.max(1 / 16, p - Math.sqrt(p * (1 - p) / this.tried));
+  };
+
   // How many candidates to verify next: what the page still needs, less
-  // what is verified and waiting, at least 4 (a few more lower the bound
-  // that keeps the waiting ones from being given), at most 12 a round trip
-  // when a page is shown, 256 when all results are wanted.
-  Query.prototype.batchSize = function (need) {
+  // what is verified and waiting, divided by the share of candidates that
+  // hold the words; at least 4 (a few more lower the bound that keeps the
+  // waiting ones from being given), at most 12 a round trip at first and
+  // 24 once candidates are seen to fail, never past the page's limit; 256
+  // when all results are wanted.
+  Query.prototype.batchSize = function (need, verified, limit) {
     if (!isFinite(need)) return 256;
-    return Math.max(4, Math.min(BATCH, need - this.heap.size));
+    var want = need - this.waiting(), most = this.tried > this.matched ? 2 * BATCH : BATCH;
+    want = Math.ceil(want / this.share());
+    return Math.max(1, Math.min(limit - verified, Math.max(4, Math.min(most, want))));
+  };
+
+  // Verified results waiting to be given (in the first tier of several
+  // words, those holding them all).
+  Query.prototype.waiting = function () {
+    if (this.tier !== 1 || this.words.length < 2) return this.heap.size;
+    var nw = this.words.length;
+    return this.heap.a.filter(function (r) { return r.m === nw; }).length;
+  };
+
+  // The verifications this page may still make: enough, at the share of
+  // candidates that held the words so far, for the results it still needs.
+  Query.prototype.left = function (need, verified, limit) {
+    return Math.min(limit - verified, Math.ceil(Math.max(0, need - this.waiting()) / this.share()));
   };
 
   Query.prototype.nextSingle = async function (n, cap, limit) {
@@ -601,18 +717,28 @@
         continue;
       }
       if (verified >= limit) { this.paused = true; break; }
-      var batch = [], want = this.batchSize(n - out.length);
+      if (this.checked && s.memP) {
+        await s.ready();
+        continue; // (the next candidate may be filtered out now)
+      }
+      var batch = [], want = this.batchSize(n - out.length, verified, limit);
       while (batch.length < want && nx) {
         batch.push(nx);
         s.cursor.advance();
         nx = await streamPeek(s);
       }
       verified += batch.length;
-      this.checked += batch.length;
       var res = await this.verify(batch);
       for (var i = 0; i < res.length; i++) this.heap.push(res[i]);
-      // Mostly false candidates: filter by one more term of the phrase.
-      if (batch.length - res.length > res.length) await s.tighten();
+      if (res.length < batch.length) {
+        // False candidates: the driver's first segment if the next batch
+        // runs past the top of its list; memberships of more terms of the
+        // phrase, if worth it (both in one round trip).
+        if (s.cursor.nearEnd(this.batchSize(n - out.length, verified, limit))) {
+          this.E.segment(s.driver, 0).catch(function () {});
+        }
+        await this.tighten(this.left(n - out.length, verified, limit));
+      }
     }
     return out;
   };
@@ -623,6 +749,10 @@
     while (out.length < n) {
       var top = this.heap.peek();
       if (this.tier === 1) {
+        if (this.refineP && this.checked) {
+          await this.refine();
+          continue;
+        }
         this.skipPool();
         var pc = this.poolAt < this.pool.length ? this.pool[this.poolAt] : null;
         var p = this.primary, nx = await streamPeek(p, seen);
@@ -636,7 +766,7 @@
         }
         if (bound < 0) { this.tier = 2; continue; }
         if (verified >= limit) { this.paused = true; break; }
-        var batch = [], want = this.batchSize(n - out.length);
+        var batch = [], want = this.batchSize(n - out.length, verified, limit);
         while (batch.length < want) {
           this.skipPool();
           pc = this.poolAt < this.pool.length ? this.pool[this.poolAt] : null;
@@ -649,13 +779,9 @@
           this.seen.add(take.doc);
         }
         verified += batch.length;
-        this.checked += batch.length;
-        var res = await this.verify(batch), full = 0;
-        for (var i = 0; i < res.length; i++) {
-          this.heap.push(res[i]);
-          if (res[i].m === nw) full++;
-        }
-        if (batch.length - full > full) await this.tightenAll();
+        var full = this.matched, res = await this.verify(batch);
+        for (var i = 0; i < res.length; i++) this.heap.push(res[i]);
+        if (this.matched - full < batch.length) await this.tighten(this.left(n - out.length, verified, limit));
         continue;
       }
       // Then the documents holding some of the words, from every word's list
@@ -681,7 +807,6 @@
         best = await streamPeek(bs, seen);
       }
       verified += b2.length;
-      this.checked += b2.length;
       var r2 = await this.verify(b2);
       for (var j = 0; j < r2.length; j++) this.heap.push(r2[j]);
     }
