@@ -85,9 +85,12 @@ typedef struct body_work {
     size_t nleads, npartners, clead, cpartner;
 } body_work;
 
+struct html_splices;
+
 typedef struct site_index {
     strmap titles;       /* plan titles and aliases, page titles -> url */
     strmap body_index;   /* body id -> body_work */
+    strmap plan_html;    /* plan id -> html_splices of its text (S_scan_plans) */
     yvalue *i18n;
 } site_index;
 
@@ -104,6 +107,7 @@ static void S_work_add(arena *a, body_work *w, const item *it, int lead) {
 static void S_build_index(arena *a, const site *s, site_index *ix) {
     strmap_init(&ix->titles, a);
     strmap_init(&ix->body_index, a);
+    strmap_init(&ix->plan_html, a);
     for (size_t i = 0; i < s->npages; i++)
         strmap_put(&ix->titles, s->pages[i]->doc.title, arena_printf(a, "pages/%s/", s->pages[i]->doc.id));
     for (size_t i = 0; i < s->nplans; i++) {
@@ -128,13 +132,39 @@ static void S_build_index(arena *a, const site *s, site_index *ix) {
 
 /* ---- HTML from the model, placed on a page -------------------------------- */
 
-/* Copies HTML made by markdown.c for a page whose root is `root`: the
- * plan model's links ("pp:" = the site root) become relative, and titles in
+/* HTML made by markdown.c is placed on a page whose root is `root`: the plan
+ * model's links ("pp:" = the site root) become relative, and titles in
  * book-title marks 《...》 that name a plan or page become links (except to
- * the page itself, `self`). */
-static void S_place_html(strbuf *out, const char *h, size_t n, const char *root,
-                         const site_index *ix, const char *self) {
-    size_t i = 0, start = 0;
+ * the page itself, `self`). Scanning finds those places ("splices"), which
+ * depend on neither the page nor its root; a plan's text is scanned once
+ * (S_scan_plans) and placed on its plan, matrix and item pages from that. */
+typedef struct html_splice {
+    size_t at, end;   /* [at, end): "pp:" (url NULL), or a cited title */
+    const char *url;  /* the cited plan's or page's url ("plans/x/") */
+} html_splice;
+
+typedef struct html_splices {
+    html_splice *v;
+    size_t n, cap;
+    int oom;
+} html_splices;
+
+static void S_splice_add(html_splices *sp, size_t at, size_t end, const char *url) {
+    if (sp->n == sp->cap) {
+        size_t cap = sp->cap ? sp->cap * 2 : 16;
+        html_splice *v = realloc(sp->v, cap * sizeof *v);
+        if (!v) {
+            sp->oom = 1;
+            return;
+        }
+        sp->v = v;
+        sp->cap = cap;
+    }
+    sp->v[sp->n++] = (html_splice){at, end, url};
+}
+
+static void S_scan_html(const char *h, size_t n, const site_index *ix, html_splices *sp) {
+    size_t i = 0;
     int in_a = 0, in_tag = 0;
     while (i < n) {
         char c = h[i];
@@ -148,10 +178,8 @@ static void S_place_html(strbuf *out, const char *h, size_t n, const char *root,
         if (in_tag) {
             if (c == '>') in_tag = 0;
             else if (c == 'h' && i + 9 <= n && memcmp(h + i, "href=\"pp:", 9) == 0) {
-                sb_append(out, h + start, i + 6 - start);
-                sb_puts(out, root);
+                S_splice_add(sp, i + 6, i + 9, NULL);
                 i += 9;
-                start = i;
                 continue;
             }
             i++;
@@ -171,28 +199,106 @@ static void S_place_html(strbuf *out, const char *h, size_t n, const char *root,
                 memcpy(title, h + t0, j - t0);
                 title[j - t0] = '\0';
                 const char *url = strmap_get(&ix->titles, title);
-                if (url && !(self && strcmp(url, self) == 0)) {
-                    sb_append(out, h + start, t0 - start);
-                    sb_printf(out, "<a class=\"cite-link\" href=\"%s%s\">", root, url);
-                    sb_append(out, h + t0, j - t0);
-                    sb_puts(out, "</a>");
-                    start = j;
-                }
+                if (url) S_splice_add(sp, t0, j, url);
                 i = j;
                 continue;
             }
         }
         i++;
     }
-    sb_append(out, h + start, n - start);
 }
 
+/* Pushes h[lo, hi) placed for a page at `root`, with the splices of h
+ * (those in [lo, hi) are used). */
+static void S_push_placed(lua_State *L, const char *h, size_t lo, size_t hi, const html_splices *sp,
+                          const char *root, const char *self) {
+    static const char open_a[] = "<a class=\"cite-link\" href=\"";
+    size_t rl = strlen(root), first = 0, last;
+    /* the first splice at or after lo */
+    size_t a = 0, b = sp->n;
+    while (a < b) {
+        size_t m = a + (b - a) / 2;
+        if (sp->v[m].at < lo) a = m + 1;
+        else b = m;
+    }
+    first = a;
+    for (last = first; last < sp->n && sp->v[last].end <= hi; last++) {}
+    size_t total = hi - lo;
+    for (size_t k = first; k < last; k++) {
+        const html_splice *x = &sp->v[k];
+        if (!x->url) total += rl - (x->end - x->at);
+        else if (!(self && strcmp(x->url, self) == 0))
+            total += sizeof open_a - 1 + rl + strlen(x->url) + 2 + 4;
+    }
+    char *out = malloc(total ? total : 1), *w = out;
+    if (!out) { /* as little as the strbuf this replaces, which gave up quietly */
+        lua_pushliteral(L, "");
+        return;
+    }
+    size_t start = lo;
+    for (size_t k = first; k < last; k++) {
+        const html_splice *x = &sp->v[k];
+        if (x->url && self && strcmp(x->url, self) == 0) continue;
+        memcpy(w, h + start, x->at - start);
+        w += x->at - start;
+        if (!x->url) {
+            memcpy(w, root, rl);
+            w += rl;
+        } else {
+            size_t ul = strlen(x->url);
+            memcpy(w, open_a, sizeof open_a - 1);
+            w += sizeof open_a - 1;
+            memcpy(w, root, rl);
+            w += rl;
+            memcpy(w, x->url, ul);
+            w += ul;
+            memcpy(w, "\">", 2);
+            w += 2;
+            memcpy(w, h + x->at, x->end - x->at);
+            w += x->end - x->at;
+            memcpy(w, "</a>", 4);
+            w += 4;
+        }
+        start = x->end;
+    }
+    memcpy(w, h + start, hi - start);
+    w += hi - start;
+    lua_pushlstring(L, out, (size_t)(w - out));
+    free(out);
+}
+
+/* Pushes h[0, n) placed for a page at `root`; `pre` are the splices of the
+ * whole text that h[0, n) is the part [base, base + n) of, or NULL. */
 static void S_push_html(lua_State *L, const char *h, size_t n, const char *root,
-                        const site_index *ix, const char *self) {
-    strbuf b = STRBUF_INIT;
-    S_place_html(&b, h ? h : "", h ? n : 0, root, ix, self);
-    lua_pushlstring(L, sb_str(&b), b.len);
-    sb_free(&b);
+                        const site_index *ix, const char *self, const html_splices *pre,
+                        size_t base) {
+    if (!h) h = "", n = 0;
+    if (pre && !pre->oom) {
+        S_push_placed(L, h - base, base, base + n, pre, root, self);
+#ifdef PP_ARENA_DEBUG
+        /* the sanitizer build checks that the part placed alone is the same */
+        html_splices own = {0};
+        S_scan_html(h, n, ix, &own);
+        for (size_t k = 0; k < own.n; k++) own.v[k].at += base, own.v[k].end += base;
+        S_push_placed(L, h - base, base, base + n, &own, root, self);
+        if (!own.oom && !lua_rawequal(L, -1, -2)) {
+            fprintf(stderr, "planpress: internal error: placed HTML differs\n");
+            abort();
+        }
+        lua_pop(L, 1);
+        free(own.v);
+#endif
+        return;
+    }
+    html_splices sp = {0};
+    S_scan_html(h, n, ix, &sp);
+    if (sp.oom) {
+        free(sp.v);
+        lua_pushliteral(L, "");
+        return;
+    }
+    S_push_placed(L, h, 0, n, &sp, root, self);
+    free(sp.v);
 }
 
 /* ---- tables for templates ----------------------------------------------- */
@@ -344,7 +450,8 @@ static void S_push_plan_full(lua_State *L, const plan *p, const char *root, cons
     size_t n = strlen(p->doc.id) + 8;
     self = malloc(n);
     if (self) snprintf(self, n, "plans/%s/", p->doc.id);
-    S_push_html(L, p->doc.md.html, p->doc.md.html_len, root, ix, self);
+    S_push_html(L, p->doc.md.html, p->doc.md.html_len, root, ix, self,
+                strmap_get(&ix->plan_html, p->doc.id), 0);
     free(self);
     lua_setfield(L, -2, "html");
     lua_createtable(L, (int)p->doc.md.nblocks, 0);
@@ -526,7 +633,8 @@ static void S_push_item_full(lua_State *L, const item *it, const char *root, con
     size_t lo = b->html_off, hi = b->html_end ? b->html_end : md->html_len;
     if (lo > md->html_len) lo = md->html_len;
     if (hi > md->html_len || hi < lo) hi = md->html_len;
-    S_push_html(L, md->html + lo, hi - lo, root, ix, NULL);
+    S_push_html(L, md->html + lo, hi - lo, root, ix, NULL, strmap_get(&ix->plan_html, it->plan->doc.id),
+                lo);
     lua_setfield(L, -2, "html");
     S_push_plan_summary(L, it->plan);
     lua_setfield(L, -2, "plan");
@@ -707,7 +815,7 @@ static void S_render_one(void *vctx, size_t i, int worker) {
         S_set_str(L, "id", pg->doc.id);
         S_set_str(L, "title", pg->doc.title);
         S_set_str(L, "path", pg->doc.path);
-        S_push_html(L, pg->doc.md.html, pg->doc.md.html_len, root, ctx->ix, NULL);
+        S_push_html(L, pg->doc.md.html, pg->doc.md.html_len, root, ctx->ix, NULL, NULL, 0);
         lua_setfield(L, -2, "html");
         lua_newtable(L);
         lua_Integer k = 1;
@@ -756,7 +864,7 @@ static void S_render_one(void *vctx, size_t i, int worker) {
         lua_setfield(L, -2, "plan");
         S_push_revision(L, p, rv, j->index);
         if (j->kind == PAGE_REVISION) {
-            S_push_html(L, rv->html, rv->html_len, root, ctx->ix, NULL);
+            S_push_html(L, rv->html, rv->html_len, root, ctx->ix, NULL, NULL, 0);
             lua_setfield(L, -2, "html");
         } else {
             lua_pushstring(L, rv->diff_html ? rv->diff_html : "");
@@ -839,6 +947,31 @@ static int S_compile_templates(tpl_engine *e, const theme *t, diag *d) {
     return rc;
 }
 
+/* Every plan's text scanned once for its splices, in parallel. */
+typedef struct scan_ctx {
+    const site *s;
+    const site_index *ix;
+    html_splices *out;
+} scan_ctx;
+
+static void S_scan_one(void *vctx, size_t i, int worker) {
+    (void)worker;
+    scan_ctx *c = vctx;
+    const plan *p = c->s->plans[i];
+    S_scan_html(p->doc.md.html ? p->doc.md.html : "", p->doc.md.html ? p->doc.md.html_len : 0, c->ix,
+                &c->out[i]);
+}
+
+static html_splices *S_scan_plans(const site *s, site_index *ix, int jobs) {
+    html_splices *v = calloc(s->nplans ? s->nplans : 1, sizeof *v);
+    if (!v) return NULL;
+    scan_ctx c = {s, ix, v};
+    workers_run(jobs, s->nplans, S_scan_one, &c);
+    for (size_t i = 0; i < s->nplans; i++)
+        if (!v[i].oom) strmap_put(&ix->plan_html, s->plans[i]->doc.id, &v[i]);
+    return v;
+}
+
 size_t render_page_count(const site *s) {
     size_t n = 6 + s->nplans * 3 + s->npages + s->bodies.n + s->nindicators;
     for (size_t i = 0; i < s->nplans; i++) n += s->plans[i]->nitems + 2 * s->plans[i]->nrevisions;
@@ -853,6 +986,7 @@ int render_site(const site *s, const theme *t, output *o, const render_options *
     site_index ix;
     memset(&ix, 0, sizeof ix);
     S_build_index(a, s, &ix);
+    html_splices *plan_html = NULL;
 
     /* Interface strings of the site's language. */
     char rel[64];
@@ -935,11 +1069,14 @@ int render_site(const site *s, const theme *t, output *o, const render_options *
     size_t nchanges = 0;
     change_ref *changes = changes_list(a, s, &nchanges);
     if (s->history && changes_write_feed(s, changes, nchanges, o, d) < 0) goto done;
+    plan_html = S_scan_plans(s, &ix, jobs);
     render_ctx ctx = {s, &ix, o, d, engines, pj, opt, changes, nchanges, 0};
     atomic_init(&ctx.failed, 0);
     workers_run(jobs, k, S_render_one, &ctx);
     rc = atomic_load(&ctx.failed) ? -1 : 0;
 done:
+    for (size_t m = 0; plan_html && m < s->nplans; m++) free(plan_html[m].v);
+    free(plan_html);
     for (int m = 0; m < jobs; m++)
         if (engines[m]) tpl_engine_free(engines[m]);
     free(engines);
