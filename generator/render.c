@@ -305,13 +305,39 @@ static void S_push_html(lua_State *L, const char *h, size_t n, const char *root,
 
 static const char *const role_dirs[] = {"goals", "tasks", "measures"};
 
-static void S_push_body_ref(lua_State *L, const body *b) {
+/* Registry keys (by address) of tables every page of an engine shares, made
+ * once by S_set_globals: body references and plan summaries, by pointer. */
+static const char S_key_body_refs = 0, S_key_plan_summaries = 0;
+
+/* Pushes the shared table of `key` for object `obj`; 0 (nothing pushed)
+ * when there is none. */
+static int S_push_shared(lua_State *L, const void *key, const void *obj) {
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, key) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        return 0;
+    }
+    if (lua_rawgetp(L, -1, obj) != LUA_TTABLE) {
+        lua_pop(L, 2);
+        return 0;
+    }
+    lua_remove(L, -2);
+    return 1;
+}
+
+/* A new table {id, name, url, declared} for a body. */
+static void S_new_body_ref(lua_State *L, const body *b) {
     lua_createtable(L, 0, 4);
     S_set_str(L, "id", b->id);
     S_set_str(L, "name", b->name);
     lua_pushfstring(L, "bodies/%s/", b->id);
     lua_setfield(L, -2, "url");
     S_set_bool(L, "declared", b->declared);
+}
+
+/* A body reference: the engine's shared table (templates treat the data
+ * they are given as read-only), or a new one. */
+static void S_push_body_ref(lua_State *L, const body *b) {
+    if (!S_push_shared(L, &S_key_body_refs, b)) S_new_body_ref(L, b);
 }
 
 static void S_push_bodies(lua_State *L, body *const *list, size_t n) {
@@ -351,7 +377,7 @@ static void S_push_items(lua_State *L, item *const *list, size_t n) {
     }
 }
 
-static void S_push_plan_summary(lua_State *L, const plan *p) {
+static void S_new_plan_summary(lua_State *L, const plan *p) {
     lua_createtable(L, 0, 16);
     S_set_str(L, "id", p->doc.id);
     S_set_str(L, "title", p->doc.title);
@@ -374,6 +400,13 @@ static void S_push_plan_summary(lua_State *L, const plan *p) {
     S_set_int(L, "nmeasures", (long long)counts[ROLE_MEASURE]);
     lua_pushfstring(L, "plans/%s/matrix/", p->doc.id);
     lua_setfield(L, -2, "matrix_url");
+}
+
+/* A plan summary: the engine's shared table (the entry of the global
+ * `plans`), or a new one. For a summary that gets more fields, use
+ * S_new_plan_summary. */
+static void S_push_plan_summary(lua_State *L, const plan *p) {
+    if (!S_push_shared(L, &S_key_plan_summaries, p)) S_new_plan_summary(L, p);
 }
 
 /* ---- history ------------------------------------------------------------- */
@@ -444,7 +477,7 @@ static void S_push_history(lua_State *L, const plan *p) {
 /* The full plan: summary, text, contents, its goals and tasks. */
 static void S_push_plan_full(lua_State *L, const plan *p, const char *root, const site_index *ix,
                              const site *s) {
-    S_push_plan_summary(L, p);
+    S_new_plan_summary(L, p);
     S_set_str(L, "path", p->doc.path);
     char *self = NULL;
     size_t n = strlen(p->doc.id) + 8;
@@ -536,12 +569,25 @@ static void S_set_globals(tpl_engine *e, const site *s, const site_index *ix, co
     S_set_str(L, "generator", generator);
     tpl_set_global(e, "build");
 
+    /* the plan summaries, shared with the pages that show a plan's summary */
+    lua_createtable(L, 0, (int)s->nplans);
     lua_createtable(L, (int)s->nplans, 0);
     for (size_t i = 0; i < s->nplans; i++) {
-        S_push_plan_summary(L, s->plans[i]);
+        S_new_plan_summary(L, s->plans[i]);
+        lua_pushvalue(L, -1);
+        lua_rawsetp(L, -4, s->plans[i]);
         lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
     tpl_set_global(e, "plans");
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &S_key_plan_summaries);
+
+    /* body references, shared by every list of bodies */
+    lua_createtable(L, 0, (int)s->bodies.n);
+    for (size_t i = 0; i < s->bodies.n; i++) {
+        S_new_body_ref(L, s->bodies.items[i]);
+        lua_rawsetp(L, -2, s->bodies.items[i]);
+    }
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &S_key_body_refs);
 
     lua_createtable(L, (int)s->npages, 0);
     for (size_t i = 0; i < s->npages; i++) {
@@ -558,7 +604,7 @@ static void S_set_globals(tpl_engine *e, const site *s, const site_index *ix, co
     for (size_t i = 0; i < s->bodies.n; i++) {
         const body *b = s->bodies.items[i];
         const body_work *w = strmap_get(&ix->body_index, b->id);
-        S_push_body_ref(L, b);
+        S_new_body_ref(L, b);
         S_set_int(L, "nleads", w ? (long long)w->nleads : 0);
         S_set_int(L, "npartners", w ? (long long)w->npartners : 0);
         S_set_int(L, "depth", b->depth);
@@ -687,7 +733,7 @@ static void S_push_by_plan(lua_State *L, const item *const *list, size_t n) {
 }
 
 static void S_push_body_full(lua_State *L, const body *b, const site_index *ix) {
-    S_push_body_ref(L, b);
+    S_new_body_ref(L, b);
     S_push_strlist(L, b->aliases, b->naliases);
     lua_setfield(L, -2, "aliases");
     S_set_str(L, "kind", b->kind);
@@ -847,7 +893,7 @@ static void S_render_one(void *vctx, size_t i, int worker) {
         const plan *p = j->obj;
         S_set_str(L, "title", p->doc.title);
         lua_setfield(L, -2, "page");
-        S_push_plan_summary(L, p);
+        S_new_plan_summary(L, p);
         S_set_bool(L, "history_cut", p->history_cut);
         lua_setfield(L, -2, "plan");
         S_push_history(L, p);
