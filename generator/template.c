@@ -351,6 +351,10 @@ tpl_engine *tpl_engine_new(const sandbox_limits *limits) {
     lua_pushcfunction(e->L, S_engine_setup);
     lua_pushlightuserdata(e->L, e);
     if (lua_pcall(e->L, 1, 0, 0) != LUA_OK) goto fail;
+    /* Generational collection: a page makes many short-lived tables and
+     * strings beside a large, long-lived set of shared globals (every plan's
+     * summary), which the incremental collector would mark over and over. */
+    lua_gc(e->L, LUA_GCGEN, 0, 0);
     return e;
 fail:
     tpl_engine_free(e);
