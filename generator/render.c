@@ -164,9 +164,17 @@ static void S_splice_add(html_splices *sp, size_t at, size_t end, const char *ur
 }
 
 static void S_scan_html(const char *h, size_t n, const site_index *ix, html_splices *sp) {
+    /* the bytes that matter between tags ('<', the lead byte of 《) and in a tag */
+    static const unsigned char text_stop[256] = {['<'] = 1, [0xE3] = 1};
+    static const unsigned char tag_stop[256] = {['<'] = 1, ['>'] = 1, ['h'] = 1};
     size_t i = 0;
     int in_a = 0, in_tag = 0;
     while (i < n) {
+        if (in_tag)
+            while (i < n && !tag_stop[(unsigned char)h[i]]) i++;
+        else
+            while (i < n && !text_stop[(unsigned char)h[i]]) i++;
+        if (i >= n) break;
         char c = h[i];
         if (c == '<') {
             in_tag = 1;
@@ -348,6 +356,27 @@ static void S_push_bodies(lua_State *L, body *const *list, size_t n) {
     }
 }
 
+/* Pushes the concatenation of up to seven strings (NULL ends them early):
+ * a url without lua_pushfstring's formatting. */
+static void S_push_joined(lua_State *L, const char *a, const char *b, const char *c, const char *d,
+                          const char *e, const char *f, const char *g) {
+    const char *parts[7] = {a, b, c, d, e, f, g};
+    char buf[512];
+    size_t len = 0;
+    for (int i = 0; i < 7 && parts[i]; i++) {
+        size_t n = strlen(parts[i]);
+        if (len + n > sizeof buf) { /* a very long id: let Lua join them */
+            int k = 0;
+            for (; k < 7 && parts[k]; k++) lua_pushstring(L, parts[k]);
+            lua_concat(L, k);
+            return;
+        }
+        memcpy(buf + len, parts[i], n);
+        len += n;
+    }
+    lua_pushlstring(L, buf, len);
+}
+
 /* A short form of an item, for lists and links. */
 static void S_push_item_ref(lua_State *L, const item *it) {
     lua_createtable(L, 0, 10);
@@ -358,10 +387,10 @@ static void S_push_item_ref(lua_State *L, const item *it) {
     S_set_str(L, "due", it->due);
     S_set_str(L, "plan_id", it->plan->doc.id);
     S_set_str(L, "plan_title", it->plan->doc.title);
-    lua_pushfstring(L, "plans/%s/%s/%s/", it->plan->doc.id, role_dirs[it->role], it->id);
+    S_push_joined(L, "plans/", it->plan->doc.id, "/", role_dirs[it->role], "/", it->id, "/");
     lua_setfield(L, -2, "url");
-    lua_pushfstring(L, "plans/%s/#%s", it->plan->doc.id,
-                    it->plan->doc.md.blocks[it->block].anchor);
+    S_push_joined(L, "plans/", it->plan->doc.id, "/#", it->plan->doc.md.blocks[it->block].anchor, NULL,
+                  NULL, NULL);
     lua_setfield(L, -2, "text_url");
     S_push_bodies(L, (body *const *)it->leads, it->nleads);
     lua_setfield(L, -2, "leads");
@@ -667,6 +696,7 @@ typedef struct render_ctx {
     const render_options *opt;
     const change_ref *changes;
     size_t nchanges;
+    strbuf *bufs;        /* two a worker, reused from page to page */
     atomic_int failed;
 } render_ctx;
 
@@ -830,7 +860,12 @@ static void S_render_one(void *vctx, size_t i, int worker) {
     tpl_engine *e = ctx->engines[worker];
     lua_State *L = tpl_engine_lua(e);
     arena *a = arena_new();
-    strbuf content = STRBUF_INIT, html = STRBUF_INIT;
+    strbuf *bufs = &ctx->bufs[2 * worker];
+    for (int b = 0; b < 2; b++) {
+        if (bufs[b].oom) sb_free(&bufs[b]);
+        sb_clear(&bufs[b]);
+    }
+    strbuf *content = &bufs[0], *html = &bufs[1];
     const char *root = render_root_prefix(a, j->url_dir);
 
     /* The page's own data: `page` and, by kind, `plan`, `item`, `body`, `doc`. */
@@ -957,19 +992,19 @@ static void S_render_one(void *vctx, size_t i, int worker) {
     /* Keep the data for the layout: the content template pops it. */
     lua_pushvalue(L, -1);
     int ref = luaL_ref(L, LUA_REGISTRYINDEX);
-    if (tpl_render(e, S_template_for(e, j), &content, ctx->d) < 0) goto fail;
+    if (tpl_render(e, S_template_for(e, j), content, ctx->d) < 0) goto fail;
     lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
-    lua_pushlstring(L, sb_str(&content), content.len);
+    lua_pushlstring(L, sb_str(content), content->len);
     lua_setfield(L, -2, "content");
-    if (tpl_render(e, "layout.html", &html, ctx->d) < 0) goto fail;
-    if (html.oom) {
+    if (tpl_render(e, "layout.html", html, ctx->d) < 0) goto fail;
+    if (html->oom) {
         diag_error(ctx->d, NULL, 0, 0, "out of memory rendering %s", j->url_dir);
         goto fail;
     }
     {
         const char *rel = j->kind == PAGE_NOT_FOUND ? "404.html"
                                                     : arena_printf(a, "%sindex.html", j->url_dir);
-        if (output_write(ctx->o, rel, html.ptr, html.len, ctx->d) < 0) goto fail;
+        if (output_write(ctx->o, rel, html->ptr, html->len, ctx->d) < 0) goto fail;
     }
     goto done;
 fail:
@@ -978,8 +1013,6 @@ done:
     progress_tick();
     luaL_unref(L, LUA_REGISTRYINDEX, ref);
     lua_settop(L, 0);
-    sb_free(&content);
-    sb_free(&html);
     arena_free(a);
 }
 
@@ -1033,6 +1066,7 @@ int render_site(const site *s, const theme *t, output *o, const render_options *
     memset(&ix, 0, sizeof ix);
     S_build_index(a, s, &ix);
     html_splices *plan_html = NULL;
+    strbuf *bufs = NULL;
 
     /* Interface strings of the site's language. */
     char rel[64];
@@ -1116,11 +1150,18 @@ int render_site(const site *s, const theme *t, output *o, const render_options *
     change_ref *changes = changes_list(a, s, &nchanges);
     if (s->history && changes_write_feed(s, changes, nchanges, o, d) < 0) goto done;
     plan_html = S_scan_plans(s, &ix, jobs);
-    render_ctx ctx = {s, &ix, o, d, engines, pj, opt, changes, nchanges, 0};
+    bufs = calloc(2 * (size_t)jobs, sizeof *bufs);
+    if (!bufs) {
+        diag_error(d, NULL, 0, 0, "out of memory");
+        goto done;
+    }
+    render_ctx ctx = {s, &ix, o, d, engines, pj, opt, changes, nchanges, bufs, 0};
     atomic_init(&ctx.failed, 0);
     workers_run(jobs, k, S_render_one, &ctx);
     rc = atomic_load(&ctx.failed) ? -1 : 0;
 done:
+    for (size_t m = 0; bufs && m < 2 * (size_t)jobs; m++) sb_free(&bufs[m]);
+    free(bufs);
     for (size_t m = 0; plan_html && m < s->nplans; m++) free(plan_html[m].v);
     free(plan_html);
     for (int m = 0; m < jobs; m++)
