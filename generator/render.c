@@ -398,10 +398,31 @@ static void S_push_item_ref(lua_State *L, const item *it) {
     lua_setfield(L, -2, "partners");
 }
 
+/* While a worker renders the pages of one plan (S_render_group), the item
+ * references it makes for lists are kept and shared by those pages. */
+static const char S_key_item_refs = 0, S_key_plan_full = 0;
+
+static void S_push_item_ref_shared(lua_State *L, const item *it) {
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &S_key_item_refs) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        S_push_item_ref(L, it);
+        return;
+    }
+    if (lua_rawgetp(L, -1, it) == LUA_TTABLE) {
+        lua_remove(L, -2);
+        return;
+    }
+    lua_pop(L, 1);
+    S_push_item_ref(L, it);
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, -3, it);
+    lua_remove(L, -2);
+}
+
 static void S_push_items(lua_State *L, item *const *list, size_t n) {
     lua_createtable(L, (int)n, 0);
     for (size_t i = 0; i < n; i++) {
-        S_push_item_ref(L, list[i]);
+        S_push_item_ref_shared(L, list[i]);
         lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
 }
@@ -503,11 +524,8 @@ static void S_push_history(lua_State *L, const plan *p) {
     }
 }
 
-/* The full plan: summary, text, contents, its goals and tasks. */
-static void S_push_plan_full(lua_State *L, const plan *p, const char *root, const site_index *ix,
-                             const site *s) {
-    S_new_plan_summary(L, p);
-    S_set_str(L, "path", p->doc.path);
+/* The plan's text placed for a page at `root` (its own title is no link). */
+static void S_push_plan_html(lua_State *L, const plan *p, const char *root, const site_index *ix) {
     char *self = NULL;
     size_t n = strlen(p->doc.id) + 8;
     self = malloc(n);
@@ -515,6 +533,14 @@ static void S_push_plan_full(lua_State *L, const plan *p, const char *root, cons
     S_push_html(L, p->doc.md.html, p->doc.md.html_len, root, ix, self,
                 strmap_get(&ix->plan_html, p->doc.id), 0);
     free(self);
+}
+
+/* The full plan: summary, text, contents, its goals and tasks. */
+static void S_push_plan_full(lua_State *L, const plan *p, const char *root, const site_index *ix,
+                             const site *s) {
+    S_new_plan_summary(L, p);
+    S_set_str(L, "path", p->doc.path);
+    S_push_plan_html(L, p, root, ix);
     lua_setfield(L, -2, "html");
     lua_createtable(L, (int)p->doc.md.nblocks, 0);
     lua_Integer k = 1;
@@ -697,6 +723,7 @@ typedef struct render_ctx {
     const change_ref *changes;
     size_t nchanges;
     strbuf *bufs;        /* two a worker, reused from page to page */
+    size_t *group_start; /* pages [group_start[g], group_start[g + 1]) go together */
     atomic_int failed;
 } render_ctx;
 
@@ -725,7 +752,7 @@ static void S_push_item_full(lua_State *L, const item *it, const char *root, con
     S_push_items(L, it->children, it->nchildren);
     lua_setfield(L, -2, "children");
     if (it->parent) {
-        S_push_item_ref(L, it->parent);
+        S_push_item_ref_shared(L, it->parent);
         lua_setfield(L, -2, "parent");
     }
     lua_createtable(L, (int)it->nindicators, 0);
@@ -880,7 +907,29 @@ static void S_render_one(void *vctx, size_t i, int worker) {
         const plan *p = j->obj;
         S_set_str(L, "title", p->doc.title);
         lua_setfield(L, -2, "page");
-        S_push_plan_full(L, p, root, ctx->ix, ctx->s);
+        /* the plan's table is made for its plan page and kept for its matrix
+         * page (S_render_group), which gets the text placed for its root */
+        int cached = 0, top = lua_gettop(L);
+        if (j->kind == PAGE_MATRIX) {
+            if (lua_rawgetp(L, LUA_REGISTRYINDEX, &S_key_plan_full) == LUA_TTABLE &&
+                lua_rawgetp(L, -1, p) == LUA_TTABLE) {
+                lua_remove(L, -2);
+                cached = 1;
+            } else {
+                lua_settop(L, top);
+            }
+        }
+        if (cached) {
+            S_push_plan_html(L, p, root, ctx->ix);
+            lua_setfield(L, -2, "html");
+        } else {
+            S_push_plan_full(L, p, root, ctx->ix, ctx->s);
+            if (lua_rawgetp(L, LUA_REGISTRYINDEX, &S_key_plan_full) == LUA_TTABLE) {
+                lua_pushvalue(L, -2);
+                lua_rawsetp(L, -2, p);
+            }
+            lua_pop(L, 1);
+        }
         lua_setfield(L, -2, "plan");
         if (j->kind == PAGE_MATRIX) {
             S_push_matrix(L, p);
@@ -1014,6 +1063,41 @@ done:
     luaL_unref(L, LUA_REGISTRYINDEX, ref);
     lua_settop(L, 0);
     arena_free(a);
+}
+
+/* The plan a page belongs to, or NULL. */
+static const plan *S_job_plan(const page_job *j) {
+    switch (j->kind) {
+    case PAGE_PLAN:
+    case PAGE_MATRIX:
+    case PAGE_HISTORY:
+    case PAGE_REVISION:
+    case PAGE_DIFF: return j->obj;
+    case PAGE_ITEM: return ((const item *)j->obj)->plan;
+    default: return NULL;
+    }
+}
+
+/* Renders the pages of group g (a plan's pages, or one other page) on one
+ * worker, which keeps the tables they share meanwhile: the plan's full
+ * table (plan and matrix pages) and item references. */
+static void S_render_group(void *vctx, size_t g, int worker) {
+    render_ctx *ctx = vctx;
+    lua_State *L = tpl_engine_lua(ctx->engines[worker]);
+    int shared = ctx->group_start[g + 1] - ctx->group_start[g] > 1;
+    if (shared) {
+        lua_newtable(L);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, &S_key_item_refs);
+        lua_newtable(L);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, &S_key_plan_full);
+    }
+    for (size_t i = ctx->group_start[g]; i < ctx->group_start[g + 1]; i++) S_render_one(ctx, i, worker);
+    if (shared) {
+        lua_pushnil(L);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, &S_key_item_refs);
+        lua_pushnil(L);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, &S_key_plan_full);
+    }
 }
 
 static int S_compile_templates(tpl_engine *e, const theme *t, diag *d) {
@@ -1155,9 +1239,15 @@ int render_site(const site *s, const theme *t, output *o, const render_options *
         diag_error(d, NULL, 0, 0, "out of memory");
         goto done;
     }
-    render_ctx ctx = {s, &ix, o, d, engines, pj, opt, changes, nchanges, bufs, 0};
+    size_t ngroups = 0, *group_start = arena_alloc(a, (k + 1) * sizeof *group_start);
+    for (size_t m = 0; m < k; m++) {
+        const plan *gp = S_job_plan(&pj[m]);
+        if (m == 0 || !gp || gp != S_job_plan(&pj[m - 1])) group_start[ngroups++] = m;
+    }
+    group_start[ngroups] = k;
+    render_ctx ctx = {s, &ix, o, d, engines, pj, opt, changes, nchanges, bufs, group_start, 0};
     atomic_init(&ctx.failed, 0);
-    workers_run(jobs, k, S_render_one, &ctx);
+    workers_run(jobs, ngroups, S_render_group, &ctx);
     rc = atomic_load(&ctx.failed) ? -1 : 0;
 done:
     for (size_t m = 0; bufs && m < 2 * (size_t)jobs; m++) sb_free(&bufs[m]);
