@@ -97,6 +97,35 @@ void *arena_alloc(arena *a, size_t n) {
 #endif
 }
 
+void *arena_alloc_own(arena *a, size_t n) {
+    if (n == 0) n = 1;
+    if (n > SIZE_MAX - 2 * ALIGN) {
+        fputs("planpress: allocation too large\n", stderr);
+        abort();
+    }
+    n = (n + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+    chunk *cur = a->head;
+    chunk *own = S_new_chunk(a, n);
+    if (cur) { /* behind the current chunk, whose free space stays in use */
+        a->head = cur;
+        own->next = cur->next;
+        cur->next = own;
+    }
+    own->used = n;
+    memset(own->data, 0, n);
+    return own->data;
+}
+
+void arena_release(arena *a, void *p) {
+    for (chunk **pp = &a->head; p && *pp; pp = &(*pp)->next) {
+        if ((void *)(*pp)->data != p) continue;
+        chunk *c = *pp;
+        *pp = c->next;
+        free(c);
+        return;
+    }
+}
+
 char *arena_strndup(arena *a, const char *s, size_t n) {
     char *p = arena_alloc(a, n + 1);
     if (n) memcpy(p, s, n);

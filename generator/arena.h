@@ -17,6 +17,11 @@ void arena_adopt(arena *a, arena *child);
 /* Zeroed memory, aligned for any type; aborts the process when out of memory
  * (the only place that does: a build cannot go on without its model). */
 void *arena_alloc(arena *a, size_t n);
+/* A zeroed block of its own (a large text that may be replaced), which
+ * arena_release can give back before the arena is freed. */
+void *arena_alloc_own(arena *a, size_t n);
+/* Frees a block that arena_alloc_own returned from `a` (nothing else). */
+void arena_release(arena *a, void *p);
 /* Copies of strings; the result is always NUL-terminated. */
 char *arena_strndup(arena *a, const char *s, size_t n);
 char *arena_strdup(arena *a, const char *s);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -57,13 +58,30 @@ static int S_content_dir(site *s, repo *r, const build_options *opt, diag *d) {
     return 0;
 }
 
-/* PLANPRESS_TIMINGS=1 prints how long each stage took (for benchmarks). */
+/* CPU seconds (user + system) the process has used, on every thread, and
+ * its peak resident memory in MB. */
+static double S_cpu(long *peak_mb) {
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) < 0) return 0;
+    *peak_mb = ru.ru_maxrss / 1024;
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+/* PLANPRESS_TIMINGS=1 prints how long each stage took (for benchmarks): wall
+ * seconds, CPU seconds of all threads (which a busy machine moves less) and
+ * the peak resident memory so far. */
 static void S_stage_time(const char *stage, double *since) {
     static int on = -1;
+    static double cpu_since;
+    long peak = 0;
     if (on < 0) on = getenv("PLANPRESS_TIMINGS") != NULL;
-    double now = S_now();
-    if (on) fprintf(stderr, "planpress: %-10s %7.3f s\n", stage, now - *since);
+    double now = S_now(), cpu = on ? S_cpu(&peak) : 0;
+    if (on)
+        fprintf(stderr, "planpress: %-10s %7.3f s  (CPU %7.3f s, peak %ld MB)\n", stage, now - *since,
+                cpu - cpu_since, peak);
     *since = now;
+    cpu_since = cpu;
 }
 
 int build_run(const build_options *opt) {

@@ -1,6 +1,7 @@
 /* datafiles.c — data/site.json and sitemap.xml. */
 #include "datafiles.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "html.h"
@@ -77,22 +78,77 @@ static void S_item(json_writer *w, const item *it) {
     json_object_end(w);
 }
 
-/* The items a body leads (lead = 1) or joins, as "plan#id" keys. */
-static void S_items_of_body(json_writer *w, const char *key, const site *s, const body *b, int lead) {
-    json_key(w, key);
-    json_array_begin(w);
+/* The items each body leads and joins, gathered in one pass over the items
+ * (in plan and item order, as the lists are written). */
+typedef struct body_items {
+    const body *b;
+    const item **v[2]; /* [0] joins, [1] leads */
+    size_t n[2], cap[2];
+} body_items;
+
+static int S_cmp_body_items(const void *x, const void *y) {
+    const body *a = ((const body_items *)x)->b, *b = ((const body_items *)y)->b;
+    return a < b ? -1 : a > b;
+}
+
+static body_items *S_find_body_items(body_items *bi, size_t n, const body *b) {
+    body_items key = {.b = b};
+    return bsearch(&key, bi, n, sizeof *bi, S_cmp_body_items);
+}
+
+static int S_add_body_item(body_items *e, int lead, const item *it) {
+    if (e->n[lead] == e->cap[lead]) {
+        size_t cap = e->cap[lead] ? e->cap[lead] * 2 : 16;
+        const item **v = realloc(e->v[lead], cap * sizeof *v);
+        if (!v) return -1;
+        e->v[lead] = v;
+        e->cap[lead] = cap;
+    }
+    e->v[lead][e->n[lead]++] = it;
+    return 0;
+}
+
+/* NULL when out of memory; free with S_free_body_items. Sorted by body
+ * address (for S_find_body_items). */
+static body_items *S_gather_body_items(const site *s) {
+    size_t nb = s->bodies.n;
+    body_items *bi = calloc(nb ? nb : 1, sizeof *bi);
+    if (!bi) return NULL;
+    for (size_t i = 0; i < nb; i++) bi[i].b = s->bodies.items[i];
+    qsort(bi, nb, sizeof *bi, S_cmp_body_items);
     for (size_t i = 0; i < s->nplans; i++)
         for (size_t k = 0; k < s->plans[i]->nitems; k++) {
             const item *it = s->plans[i]->items[k];
-            body *const *list = lead ? it->leads : it->partners;
-            size_t n = lead ? it->nleads : it->npartners;
-            for (size_t m = 0; m < n; m++)
-                if (list[m] == b) S_item_key(w, it);
+            for (int lead = 0; lead < 2; lead++) {
+                body *const *list = lead ? it->leads : it->partners;
+                size_t n = lead ? it->nleads : it->npartners;
+                for (size_t m = 0; m < n; m++) {
+                    body_items *e = S_find_body_items(bi, nb, list[m]);
+                    if (e && S_add_body_item(e, lead, it) < 0) {
+                        for (size_t j = 0; j < nb; j++) free(bi[j].v[0]), free(bi[j].v[1]);
+                        free(bi);
+                        return NULL;
+                    }
+                }
+            }
         }
+    return bi;
+}
+
+static void S_free_body_items(body_items *bi, size_t n) {
+    for (size_t j = 0; bi && j < n; j++) free(bi[j].v[0]), free(bi[j].v[1]);
+    free(bi);
+}
+
+/* The items a body leads (lead = 1) or joins, as "plan#id" keys. */
+static void S_items_of_body(json_writer *w, const char *key, const body_items *e, int lead) {
+    json_key(w, key);
+    json_array_begin(w);
+    for (size_t i = 0; e && i < e->n[lead]; i++) S_item_key(w, e->v[lead][i]);
     json_array_end(w);
 }
 
-static void S_body(json_writer *w, const site *s, const body *b) {
+static void S_body(json_writer *w, const body *b, const body_items *e) {
     char url[256];
     snprintf(url, sizeof url, "bodies/%s/", b->id);
     json_object_begin(w);
@@ -106,8 +162,8 @@ static void S_body(json_writer *w, const site *s, const body *b) {
     json_key(w, "declared");
     json_bool(w, b->declared);
     /* the items it leads and joins, across plans */
-    S_items_of_body(w, "lead", s, b, 1);
-    S_items_of_body(w, "partners", s, b, 0);
+    S_items_of_body(w, "lead", e, 1);
+    S_items_of_body(w, "partners", e, 0);
     json_object_end(w);
 }
 
@@ -185,7 +241,11 @@ static int S_site_json(const site *s, output *o, diag *d) {
 
     json_key(&w, "bodies");
     json_array_begin(&w);
-    for (size_t i = 0; i < s->bodies.n; i++) S_body(&w, s, s->bodies.items[i]);
+    body_items *bi = S_gather_body_items(s);
+    if (!bi) out.oom = 1;
+    for (size_t i = 0; bi && i < s->bodies.n; i++)
+        S_body(&w, s->bodies.items[i], S_find_body_items(bi, s->bodies.n, s->bodies.items[i]));
+    S_free_body_items(bi, s->bodies.n);
     json_array_end(&w);
 
     indicators_json(&w, s);

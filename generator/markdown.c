@@ -1056,7 +1056,8 @@ static int S_copy_html(render_ctx *c, const char *html, md_doc *out) {
     size_t hl = strlen(html), extra = 0;
     for (size_t t = 0; t < c->ntags; t++)
         if (c->tags[t] >= 0) extra += strlen(c->blocks[c->tags[t]].anchor) + 6;
-    char *o = arena_alloc(c->a, hl + extra + 1), *w = o;
+    /* a block of its own: roles.c may replace it with a marked copy */
+    char *o = arena_alloc_own(c->a, hl + extra + 1), *w = o;
     const char *p = html, *end = html + hl, *q;
     size_t t = 0;
     /* open <li> elements: the block each belongs to (-1 for plain items) */

@@ -73,19 +73,38 @@ int output_begin(output **out, const char *dir, diag *d) {
 /* The folder this thread made last: pages come in runs that share one. */
 static __thread char S_last_dir[1024];
 
+/* Makes the folder path[0..len) and, when missing, its parents down to
+ * path[0..base_len) (which exists). One mkdir for a folder whose parent is
+ * there already, as for almost every page: parents are made only on ENOENT. */
+static int S_mkdir_len(char *path, size_t len, size_t base_len) {
+    if (len <= base_len) return 0;
+    char c = path[len];
+    path[len] = '\0';
+    int rc = mkdir(path, 0755);
+    int err = errno;
+    path[len] = c;
+    if (rc == 0 || err == EEXIST) return 0;
+    if (err != ENOENT) return -1;
+    size_t up = len;
+    while (up > base_len && path[up - 1] != '/') up--;
+    if (up <= base_len + 1 || S_mkdir_len(path, up - 1, base_len) < 0) return -1;
+    path[len] = '\0';
+    rc = mkdir(path, 0755);
+    err = errno;
+    path[len] = c;
+    if (rc < 0 && err != EEXIST) {
+        errno = err;
+        return -1;
+    }
+    return 0;
+}
+
 static int S_mkdirs(char *path, size_t base_len) {
     char *slash = strrchr(path, '/');
     size_t dl = slash ? (size_t)(slash - path) : 0;
     if (dl < sizeof S_last_dir && strncmp(S_last_dir, path, dl) == 0 && S_last_dir[dl] == '\0')
         return 0;
-    /* Make every folder of path after the staging prefix. */
-    for (char *p = path + base_len + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = '\0';
-        int rc = mkdir(path, 0755);
-        *p = '/';
-        if (rc < 0 && errno != EEXIST) return -1;
-    }
+    if (S_mkdir_len(path, dl, base_len) < 0) return -1;
     if (dl < sizeof S_last_dir) {
         memcpy(S_last_dir, path, dl);
         S_last_dir[dl] = '\0';

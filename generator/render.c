@@ -85,9 +85,12 @@ typedef struct body_work {
     size_t nleads, npartners, clead, cpartner;
 } body_work;
 
+struct html_splices;
+
 typedef struct site_index {
     strmap titles;       /* plan titles and aliases, page titles -> url */
     strmap body_index;   /* body id -> body_work */
+    strmap plan_html;    /* plan id -> html_splices of its text (S_scan_plans) */
     yvalue *i18n;
 } site_index;
 
@@ -104,6 +107,7 @@ static void S_work_add(arena *a, body_work *w, const item *it, int lead) {
 static void S_build_index(arena *a, const site *s, site_index *ix) {
     strmap_init(&ix->titles, a);
     strmap_init(&ix->body_index, a);
+    strmap_init(&ix->plan_html, a);
     for (size_t i = 0; i < s->npages; i++)
         strmap_put(&ix->titles, s->pages[i]->doc.title, arena_printf(a, "pages/%s/", s->pages[i]->doc.id));
     for (size_t i = 0; i < s->nplans; i++) {
@@ -128,15 +132,49 @@ static void S_build_index(arena *a, const site *s, site_index *ix) {
 
 /* ---- HTML from the model, placed on a page -------------------------------- */
 
-/* Copies HTML made by markdown.c for a page whose root is `root`: the
- * plan model's links ("pp:" = the site root) become relative, and titles in
+/* HTML made by markdown.c is placed on a page whose root is `root`: the plan
+ * model's links ("pp:" = the site root) become relative, and titles in
  * book-title marks 《...》 that name a plan or page become links (except to
- * the page itself, `self`). */
-static void S_place_html(strbuf *out, const char *h, size_t n, const char *root,
-                         const site_index *ix, const char *self) {
-    size_t i = 0, start = 0;
+ * the page itself, `self`). Scanning finds those places ("splices"), which
+ * depend on neither the page nor its root; a plan's text is scanned once
+ * (S_scan_plans) and placed on its plan, matrix and item pages from that. */
+typedef struct html_splice {
+    size_t at, end;   /* [at, end): "pp:" (url NULL), or a cited title */
+    const char *url;  /* the cited plan's or page's url ("plans/x/") */
+} html_splice;
+
+typedef struct html_splices {
+    html_splice *v;
+    size_t n, cap;
+    int oom;
+} html_splices;
+
+static void S_splice_add(html_splices *sp, size_t at, size_t end, const char *url) {
+    if (sp->n == sp->cap) {
+        size_t cap = sp->cap ? sp->cap * 2 : 16;
+        html_splice *v = realloc(sp->v, cap * sizeof *v);
+        if (!v) {
+            sp->oom = 1;
+            return;
+        }
+        sp->v = v;
+        sp->cap = cap;
+    }
+    sp->v[sp->n++] = (html_splice){at, end, url};
+}
+
+static void S_scan_html(const char *h, size_t n, const site_index *ix, html_splices *sp) {
+    /* the bytes that matter between tags ('<', the lead byte of 《) and in a tag */
+    static const unsigned char text_stop[256] = {['<'] = 1, [0xE3] = 1};
+    static const unsigned char tag_stop[256] = {['<'] = 1, ['>'] = 1, ['h'] = 1};
+    size_t i = 0;
     int in_a = 0, in_tag = 0;
     while (i < n) {
+        if (in_tag)
+            while (i < n && !tag_stop[(unsigned char)h[i]]) i++;
+        else
+            while (i < n && !text_stop[(unsigned char)h[i]]) i++;
+        if (i >= n) break;
         char c = h[i];
         if (c == '<') {
             in_tag = 1;
@@ -148,10 +186,8 @@ static void S_place_html(strbuf *out, const char *h, size_t n, const char *root,
         if (in_tag) {
             if (c == '>') in_tag = 0;
             else if (c == 'h' && i + 9 <= n && memcmp(h + i, "href=\"pp:", 9) == 0) {
-                sb_append(out, h + start, i + 6 - start);
-                sb_puts(out, root);
+                S_splice_add(sp, i + 6, i + 9, NULL);
                 i += 9;
-                start = i;
                 continue;
             }
             i++;
@@ -171,35 +207,133 @@ static void S_place_html(strbuf *out, const char *h, size_t n, const char *root,
                 memcpy(title, h + t0, j - t0);
                 title[j - t0] = '\0';
                 const char *url = strmap_get(&ix->titles, title);
-                if (url && !(self && strcmp(url, self) == 0)) {
-                    sb_append(out, h + start, t0 - start);
-                    sb_printf(out, "<a class=\"cite-link\" href=\"%s%s\">", root, url);
-                    sb_append(out, h + t0, j - t0);
-                    sb_puts(out, "</a>");
-                    start = j;
-                }
+                if (url) S_splice_add(sp, t0, j, url);
                 i = j;
                 continue;
             }
         }
         i++;
     }
-    sb_append(out, h + start, n - start);
 }
 
+/* Pushes h[lo, hi) placed for a page at `root`, with the splices of h
+ * (those in [lo, hi) are used). */
+static void S_push_placed(lua_State *L, const char *h, size_t lo, size_t hi, const html_splices *sp,
+                          const char *root, const char *self) {
+    static const char open_a[] = "<a class=\"cite-link\" href=\"";
+    size_t rl = strlen(root), first = 0, last;
+    /* the first splice at or after lo */
+    size_t a = 0, b = sp->n;
+    while (a < b) {
+        size_t m = a + (b - a) / 2;
+        if (sp->v[m].at < lo) a = m + 1;
+        else b = m;
+    }
+    first = a;
+    for (last = first; last < sp->n && sp->v[last].end <= hi; last++) {}
+    size_t total = hi - lo;
+    for (size_t k = first; k < last; k++) {
+        const html_splice *x = &sp->v[k];
+        if (!x->url) total += rl - (x->end - x->at);
+        else if (!(self && strcmp(x->url, self) == 0))
+            total += sizeof open_a - 1 + rl + strlen(x->url) + 2 + 4;
+    }
+    char *out = malloc(total ? total : 1), *w = out;
+    if (!out) { /* as little as the strbuf this replaces, which gave up quietly */
+        lua_pushliteral(L, "");
+        return;
+    }
+    size_t start = lo;
+    for (size_t k = first; k < last; k++) {
+        const html_splice *x = &sp->v[k];
+        if (x->url && self && strcmp(x->url, self) == 0) continue;
+        memcpy(w, h + start, x->at - start);
+        w += x->at - start;
+        if (!x->url) {
+            memcpy(w, root, rl);
+            w += rl;
+        } else {
+            size_t ul = strlen(x->url);
+            memcpy(w, open_a, sizeof open_a - 1);
+            w += sizeof open_a - 1;
+            memcpy(w, root, rl);
+            w += rl;
+            memcpy(w, x->url, ul);
+            w += ul;
+            memcpy(w, "\">", 2);
+            w += 2;
+            memcpy(w, h + x->at, x->end - x->at);
+            w += x->end - x->at;
+            memcpy(w, "</a>", 4);
+            w += 4;
+        }
+        start = x->end;
+    }
+    memcpy(w, h + start, hi - start);
+    w += hi - start;
+    lua_pushlstring(L, out, (size_t)(w - out));
+    free(out);
+}
+
+/* Pushes h[0, n) placed for a page at `root`; `pre` are the splices of the
+ * whole text that h[0, n) is the part [base, base + n) of, or NULL. */
 static void S_push_html(lua_State *L, const char *h, size_t n, const char *root,
-                        const site_index *ix, const char *self) {
-    strbuf b = STRBUF_INIT;
-    S_place_html(&b, h ? h : "", h ? n : 0, root, ix, self);
-    lua_pushlstring(L, sb_str(&b), b.len);
-    sb_free(&b);
+                        const site_index *ix, const char *self, const html_splices *pre,
+                        size_t base) {
+    if (!h) h = "", n = 0;
+    if (pre && !pre->oom) {
+        S_push_placed(L, h - base, base, base + n, pre, root, self);
+#ifdef PP_ARENA_DEBUG
+        /* the sanitizer build checks that the part placed alone is the same */
+        html_splices own = {0};
+        S_scan_html(h, n, ix, &own);
+        for (size_t k = 0; k < own.n; k++) own.v[k].at += base, own.v[k].end += base;
+        S_push_placed(L, h - base, base, base + n, &own, root, self);
+        if (!own.oom && !lua_rawequal(L, -1, -2)) {
+            fprintf(stderr, "planpress: internal error: placed HTML differs\n");
+            abort();
+        }
+        lua_pop(L, 1);
+        free(own.v);
+#endif
+        return;
+    }
+    html_splices sp = {0};
+    S_scan_html(h, n, ix, &sp);
+    if (sp.oom) {
+        free(sp.v);
+        lua_pushliteral(L, "");
+        return;
+    }
+    S_push_placed(L, h, 0, n, &sp, root, self);
+    free(sp.v);
 }
 
 /* ---- tables for templates ----------------------------------------------- */
 
 static const char *const role_dirs[] = {"goals", "tasks", "measures"};
 
-static void S_push_body_ref(lua_State *L, const body *b) {
+/* Registry keys (by address) of tables every page of an engine shares, made
+ * once by S_set_globals: body references and plan summaries, by pointer. */
+static const char S_key_body_refs = 0, S_key_plan_summaries = 0;
+
+/* Pushes the shared table of `key` for object `obj`; 0 (nothing pushed)
+ * when there is none. */
+static int S_push_shared(lua_State *L, const void *key, const void *obj) {
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, key) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        return 0;
+    }
+    if (lua_rawgetp(L, -1, obj) != LUA_TTABLE) {
+        lua_pop(L, 2);
+        return 0;
+    }
+    lua_remove(L, -2);
+    return 1;
+}
+
+/* A new table {id, name, url, declared} for a body. */
+static void S_new_body_ref(lua_State *L, const body *b) {
     lua_createtable(L, 0, 4);
     S_set_str(L, "id", b->id);
     S_set_str(L, "name", b->name);
@@ -208,12 +342,39 @@ static void S_push_body_ref(lua_State *L, const body *b) {
     S_set_bool(L, "declared", b->declared);
 }
 
+/* A body reference: the engine's shared table (templates treat the data
+ * they are given as read-only), or a new one. */
+static void S_push_body_ref(lua_State *L, const body *b) {
+    if (!S_push_shared(L, &S_key_body_refs, b)) S_new_body_ref(L, b);
+}
+
 static void S_push_bodies(lua_State *L, body *const *list, size_t n) {
     lua_createtable(L, (int)n, 0);
     for (size_t i = 0; i < n; i++) {
         S_push_body_ref(L, list[i]);
         lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
+}
+
+/* Pushes the concatenation of up to seven strings (NULL ends them early):
+ * a url without lua_pushfstring's formatting. */
+static void S_push_joined(lua_State *L, const char *a, const char *b, const char *c, const char *d,
+                          const char *e, const char *f, const char *g) {
+    const char *parts[7] = {a, b, c, d, e, f, g};
+    char buf[512];
+    size_t len = 0;
+    for (int i = 0; i < 7 && parts[i]; i++) {
+        size_t n = strlen(parts[i]);
+        if (len + n > sizeof buf) { /* a very long id: let Lua join them */
+            int k = 0;
+            for (; k < 7 && parts[k]; k++) lua_pushstring(L, parts[k]);
+            lua_concat(L, k);
+            return;
+        }
+        memcpy(buf + len, parts[i], n);
+        len += n;
+    }
+    lua_pushlstring(L, buf, len);
 }
 
 /* A short form of an item, for lists and links. */
@@ -226,10 +387,10 @@ static void S_push_item_ref(lua_State *L, const item *it) {
     S_set_str(L, "due", it->due);
     S_set_str(L, "plan_id", it->plan->doc.id);
     S_set_str(L, "plan_title", it->plan->doc.title);
-    lua_pushfstring(L, "plans/%s/%s/%s/", it->plan->doc.id, role_dirs[it->role], it->id);
+    S_push_joined(L, "plans/", it->plan->doc.id, "/", role_dirs[it->role], "/", it->id, "/");
     lua_setfield(L, -2, "url");
-    lua_pushfstring(L, "plans/%s/#%s", it->plan->doc.id,
-                    it->plan->doc.md.blocks[it->block].anchor);
+    S_push_joined(L, "plans/", it->plan->doc.id, "/#", it->plan->doc.md.blocks[it->block].anchor, NULL,
+                  NULL, NULL);
     lua_setfield(L, -2, "text_url");
     S_push_bodies(L, (body *const *)it->leads, it->nleads);
     lua_setfield(L, -2, "leads");
@@ -237,15 +398,36 @@ static void S_push_item_ref(lua_State *L, const item *it) {
     lua_setfield(L, -2, "partners");
 }
 
+/* While a worker renders the pages of one plan (S_render_group), the item
+ * references it makes for lists are kept and shared by those pages. */
+static const char S_key_item_refs = 0, S_key_plan_full = 0;
+
+static void S_push_item_ref_shared(lua_State *L, const item *it) {
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &S_key_item_refs) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        S_push_item_ref(L, it);
+        return;
+    }
+    if (lua_rawgetp(L, -1, it) == LUA_TTABLE) {
+        lua_remove(L, -2);
+        return;
+    }
+    lua_pop(L, 1);
+    S_push_item_ref(L, it);
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, -3, it);
+    lua_remove(L, -2);
+}
+
 static void S_push_items(lua_State *L, item *const *list, size_t n) {
     lua_createtable(L, (int)n, 0);
     for (size_t i = 0; i < n; i++) {
-        S_push_item_ref(L, list[i]);
+        S_push_item_ref_shared(L, list[i]);
         lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
 }
 
-static void S_push_plan_summary(lua_State *L, const plan *p) {
+static void S_new_plan_summary(lua_State *L, const plan *p) {
     lua_createtable(L, 0, 16);
     S_set_str(L, "id", p->doc.id);
     S_set_str(L, "title", p->doc.title);
@@ -268,6 +450,13 @@ static void S_push_plan_summary(lua_State *L, const plan *p) {
     S_set_int(L, "nmeasures", (long long)counts[ROLE_MEASURE]);
     lua_pushfstring(L, "plans/%s/matrix/", p->doc.id);
     lua_setfield(L, -2, "matrix_url");
+}
+
+/* A plan summary: the engine's shared table (the entry of the global
+ * `plans`), or a new one. For a summary that gets more fields, use
+ * S_new_plan_summary. */
+static void S_push_plan_summary(lua_State *L, const plan *p) {
+    if (!S_push_shared(L, &S_key_plan_summaries, p)) S_new_plan_summary(L, p);
 }
 
 /* ---- history ------------------------------------------------------------- */
@@ -335,17 +524,23 @@ static void S_push_history(lua_State *L, const plan *p) {
     }
 }
 
-/* The full plan: summary, text, contents, its goals and tasks. */
-static void S_push_plan_full(lua_State *L, const plan *p, const char *root, const site_index *ix,
-                             const site *s) {
-    S_push_plan_summary(L, p);
-    S_set_str(L, "path", p->doc.path);
+/* The plan's text placed for a page at `root` (its own title is no link). */
+static void S_push_plan_html(lua_State *L, const plan *p, const char *root, const site_index *ix) {
     char *self = NULL;
     size_t n = strlen(p->doc.id) + 8;
     self = malloc(n);
     if (self) snprintf(self, n, "plans/%s/", p->doc.id);
-    S_push_html(L, p->doc.md.html, p->doc.md.html_len, root, ix, self);
+    S_push_html(L, p->doc.md.html, p->doc.md.html_len, root, ix, self,
+                strmap_get(&ix->plan_html, p->doc.id), 0);
     free(self);
+}
+
+/* The full plan: summary, text, contents, its goals and tasks. */
+static void S_push_plan_full(lua_State *L, const plan *p, const char *root, const site_index *ix,
+                             const site *s) {
+    S_new_plan_summary(L, p);
+    S_set_str(L, "path", p->doc.path);
+    S_push_plan_html(L, p, root, ix);
     lua_setfield(L, -2, "html");
     lua_createtable(L, (int)p->doc.md.nblocks, 0);
     lua_Integer k = 1;
@@ -429,12 +624,25 @@ static void S_set_globals(tpl_engine *e, const site *s, const site_index *ix, co
     S_set_str(L, "generator", generator);
     tpl_set_global(e, "build");
 
+    /* the plan summaries, shared with the pages that show a plan's summary */
+    lua_createtable(L, 0, (int)s->nplans);
     lua_createtable(L, (int)s->nplans, 0);
     for (size_t i = 0; i < s->nplans; i++) {
-        S_push_plan_summary(L, s->plans[i]);
+        S_new_plan_summary(L, s->plans[i]);
+        lua_pushvalue(L, -1);
+        lua_rawsetp(L, -4, s->plans[i]);
         lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
     tpl_set_global(e, "plans");
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &S_key_plan_summaries);
+
+    /* body references, shared by every list of bodies */
+    lua_createtable(L, 0, (int)s->bodies.n);
+    for (size_t i = 0; i < s->bodies.n; i++) {
+        S_new_body_ref(L, s->bodies.items[i]);
+        lua_rawsetp(L, -2, s->bodies.items[i]);
+    }
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &S_key_body_refs);
 
     lua_createtable(L, (int)s->npages, 0);
     for (size_t i = 0; i < s->npages; i++) {
@@ -451,7 +659,7 @@ static void S_set_globals(tpl_engine *e, const site *s, const site_index *ix, co
     for (size_t i = 0; i < s->bodies.n; i++) {
         const body *b = s->bodies.items[i];
         const body_work *w = strmap_get(&ix->body_index, b->id);
-        S_push_body_ref(L, b);
+        S_new_body_ref(L, b);
         S_set_int(L, "nleads", w ? (long long)w->nleads : 0);
         S_set_int(L, "npartners", w ? (long long)w->npartners : 0);
         S_set_int(L, "depth", b->depth);
@@ -514,6 +722,8 @@ typedef struct render_ctx {
     const render_options *opt;
     const change_ref *changes;
     size_t nchanges;
+    strbuf *bufs;        /* two a worker, reused from page to page */
+    size_t *group_start; /* pages [group_start[g], group_start[g + 1]) go together */
     atomic_int failed;
 } render_ctx;
 
@@ -526,7 +736,8 @@ static void S_push_item_full(lua_State *L, const item *it, const char *root, con
     size_t lo = b->html_off, hi = b->html_end ? b->html_end : md->html_len;
     if (lo > md->html_len) lo = md->html_len;
     if (hi > md->html_len || hi < lo) hi = md->html_len;
-    S_push_html(L, md->html + lo, hi - lo, root, ix, NULL);
+    S_push_html(L, md->html + lo, hi - lo, root, ix, NULL, strmap_get(&ix->plan_html, it->plan->doc.id),
+                lo);
     lua_setfield(L, -2, "html");
     S_push_plan_summary(L, it->plan);
     lua_setfield(L, -2, "plan");
@@ -541,7 +752,7 @@ static void S_push_item_full(lua_State *L, const item *it, const char *root, con
     S_push_items(L, it->children, it->nchildren);
     lua_setfield(L, -2, "children");
     if (it->parent) {
-        S_push_item_ref(L, it->parent);
+        S_push_item_ref_shared(L, it->parent);
         lua_setfield(L, -2, "parent");
     }
     lua_createtable(L, (int)it->nindicators, 0);
@@ -579,7 +790,7 @@ static void S_push_by_plan(lua_State *L, const item *const *list, size_t n) {
 }
 
 static void S_push_body_full(lua_State *L, const body *b, const site_index *ix) {
-    S_push_body_ref(L, b);
+    S_new_body_ref(L, b);
     S_push_strlist(L, b->aliases, b->naliases);
     lua_setfield(L, -2, "aliases");
     S_set_str(L, "kind", b->kind);
@@ -676,7 +887,12 @@ static void S_render_one(void *vctx, size_t i, int worker) {
     tpl_engine *e = ctx->engines[worker];
     lua_State *L = tpl_engine_lua(e);
     arena *a = arena_new();
-    strbuf content = STRBUF_INIT, html = STRBUF_INIT;
+    strbuf *bufs = &ctx->bufs[2 * worker];
+    for (int b = 0; b < 2; b++) {
+        if (bufs[b].oom) sb_free(&bufs[b]);
+        sb_clear(&bufs[b]);
+    }
+    strbuf *content = &bufs[0], *html = &bufs[1];
     const char *root = render_root_prefix(a, j->url_dir);
 
     /* The page's own data: `page` and, by kind, `plan`, `item`, `body`, `doc`. */
@@ -691,7 +907,29 @@ static void S_render_one(void *vctx, size_t i, int worker) {
         const plan *p = j->obj;
         S_set_str(L, "title", p->doc.title);
         lua_setfield(L, -2, "page");
-        S_push_plan_full(L, p, root, ctx->ix, ctx->s);
+        /* the plan's table is made for its plan page and kept for its matrix
+         * page (S_render_group), which gets the text placed for its root */
+        int cached = 0, top = lua_gettop(L);
+        if (j->kind == PAGE_MATRIX) {
+            if (lua_rawgetp(L, LUA_REGISTRYINDEX, &S_key_plan_full) == LUA_TTABLE &&
+                lua_rawgetp(L, -1, p) == LUA_TTABLE) {
+                lua_remove(L, -2);
+                cached = 1;
+            } else {
+                lua_settop(L, top);
+            }
+        }
+        if (cached) {
+            S_push_plan_html(L, p, root, ctx->ix);
+            lua_setfield(L, -2, "html");
+        } else {
+            S_push_plan_full(L, p, root, ctx->ix, ctx->s);
+            if (lua_rawgetp(L, LUA_REGISTRYINDEX, &S_key_plan_full) == LUA_TTABLE) {
+                lua_pushvalue(L, -2);
+                lua_rawsetp(L, -2, p);
+            }
+            lua_pop(L, 1);
+        }
         lua_setfield(L, -2, "plan");
         if (j->kind == PAGE_MATRIX) {
             S_push_matrix(L, p);
@@ -707,7 +945,7 @@ static void S_render_one(void *vctx, size_t i, int worker) {
         S_set_str(L, "id", pg->doc.id);
         S_set_str(L, "title", pg->doc.title);
         S_set_str(L, "path", pg->doc.path);
-        S_push_html(L, pg->doc.md.html, pg->doc.md.html_len, root, ctx->ix, NULL);
+        S_push_html(L, pg->doc.md.html, pg->doc.md.html_len, root, ctx->ix, NULL, NULL, 0);
         lua_setfield(L, -2, "html");
         lua_newtable(L);
         lua_Integer k = 1;
@@ -739,7 +977,7 @@ static void S_render_one(void *vctx, size_t i, int worker) {
         const plan *p = j->obj;
         S_set_str(L, "title", p->doc.title);
         lua_setfield(L, -2, "page");
-        S_push_plan_summary(L, p);
+        S_new_plan_summary(L, p);
         S_set_bool(L, "history_cut", p->history_cut);
         lua_setfield(L, -2, "plan");
         S_push_history(L, p);
@@ -756,7 +994,7 @@ static void S_render_one(void *vctx, size_t i, int worker) {
         lua_setfield(L, -2, "plan");
         S_push_revision(L, p, rv, j->index);
         if (j->kind == PAGE_REVISION) {
-            S_push_html(L, rv->html, rv->html_len, root, ctx->ix, NULL);
+            S_push_html(L, rv->html, rv->html_len, root, ctx->ix, NULL, NULL, 0);
             lua_setfield(L, -2, "html");
         } else {
             lua_pushstring(L, rv->diff_html ? rv->diff_html : "");
@@ -823,19 +1061,19 @@ static void S_render_one(void *vctx, size_t i, int worker) {
     /* Keep the data for the layout: the content template pops it. */
     lua_pushvalue(L, -1);
     int ref = luaL_ref(L, LUA_REGISTRYINDEX);
-    if (tpl_render(e, S_template_for(e, j), &content, ctx->d) < 0) goto fail;
+    if (tpl_render(e, S_template_for(e, j), content, ctx->d) < 0) goto fail;
     lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
-    lua_pushlstring(L, sb_str(&content), content.len);
+    lua_pushlstring(L, sb_str(content), content->len);
     lua_setfield(L, -2, "content");
-    if (tpl_render(e, "layout.html", &html, ctx->d) < 0) goto fail;
-    if (html.oom) {
+    if (tpl_render(e, "layout.html", html, ctx->d) < 0) goto fail;
+    if (html->oom) {
         diag_error(ctx->d, NULL, 0, 0, "out of memory rendering %s", j->url_dir);
         goto fail;
     }
     {
         const char *rel = j->kind == PAGE_NOT_FOUND ? "404.html"
                                                     : arena_printf(a, "%sindex.html", j->url_dir);
-        if (output_write(ctx->o, rel, html.ptr, html.len, ctx->d) < 0) goto fail;
+        if (output_write(ctx->o, rel, html->ptr, html->len, ctx->d) < 0) goto fail;
     }
     goto done;
 fail:
@@ -844,9 +1082,42 @@ done:
     progress_tick();
     luaL_unref(L, LUA_REGISTRYINDEX, ref);
     lua_settop(L, 0);
-    sb_free(&content);
-    sb_free(&html);
     arena_free(a);
+}
+
+/* The plan a page belongs to, or NULL. */
+static const plan *S_job_plan(const page_job *j) {
+    switch (j->kind) {
+    case PAGE_PLAN:
+    case PAGE_MATRIX:
+    case PAGE_HISTORY:
+    case PAGE_REVISION:
+    case PAGE_DIFF: return j->obj;
+    case PAGE_ITEM: return ((const item *)j->obj)->plan;
+    default: return NULL;
+    }
+}
+
+/* Renders the pages of group g (a plan's pages, or one other page) on one
+ * worker, which keeps the tables they share meanwhile: the plan's full
+ * table (plan and matrix pages) and item references. */
+static void S_render_group(void *vctx, size_t g, int worker) {
+    render_ctx *ctx = vctx;
+    lua_State *L = tpl_engine_lua(ctx->engines[worker]);
+    int shared = ctx->group_start[g + 1] - ctx->group_start[g] > 1;
+    if (shared) {
+        lua_newtable(L);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, &S_key_item_refs);
+        lua_newtable(L);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, &S_key_plan_full);
+    }
+    for (size_t i = ctx->group_start[g]; i < ctx->group_start[g + 1]; i++) S_render_one(ctx, i, worker);
+    if (shared) {
+        lua_pushnil(L);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, &S_key_item_refs);
+        lua_pushnil(L);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, &S_key_plan_full);
+    }
 }
 
 static int S_compile_templates(tpl_engine *e, const theme *t, diag *d) {
@@ -857,6 +1128,31 @@ static int S_compile_templates(tpl_engine *e, const theme *t, diag *d) {
         if (tpl_compile(e, f->rel + 10, f->shown, f->data, f->len, d) < 0) rc = -1;
     }
     return rc;
+}
+
+/* Every plan's text scanned once for its splices, in parallel. */
+typedef struct scan_ctx {
+    const site *s;
+    const site_index *ix;
+    html_splices *out;
+} scan_ctx;
+
+static void S_scan_one(void *vctx, size_t i, int worker) {
+    (void)worker;
+    scan_ctx *c = vctx;
+    const plan *p = c->s->plans[i];
+    S_scan_html(p->doc.md.html ? p->doc.md.html : "", p->doc.md.html ? p->doc.md.html_len : 0, c->ix,
+                &c->out[i]);
+}
+
+static html_splices *S_scan_plans(const site *s, site_index *ix, int jobs) {
+    html_splices *v = calloc(s->nplans ? s->nplans : 1, sizeof *v);
+    if (!v) return NULL;
+    scan_ctx c = {s, ix, v};
+    workers_run(jobs, s->nplans, S_scan_one, &c);
+    for (size_t i = 0; i < s->nplans; i++)
+        if (!v[i].oom) strmap_put(&ix->plan_html, s->plans[i]->doc.id, &v[i]);
+    return v;
 }
 
 size_t render_page_count(const site *s) {
@@ -873,6 +1169,8 @@ int render_site(const site *s, const theme *t, output *o, const render_options *
     site_index ix;
     memset(&ix, 0, sizeof ix);
     S_build_index(a, s, &ix);
+    html_splices *plan_html = NULL;
+    strbuf *bufs = NULL;
 
     /* Interface strings of the site's language. */
     char rel[64];
@@ -955,11 +1253,27 @@ int render_site(const site *s, const theme *t, output *o, const render_options *
     size_t nchanges = 0;
     change_ref *changes = changes_list(a, s, &nchanges);
     if (s->history && changes_write_feed(s, changes, nchanges, o, d) < 0) goto done;
-    render_ctx ctx = {s, &ix, o, d, engines, pj, opt, changes, nchanges, 0};
+    plan_html = S_scan_plans(s, &ix, jobs);
+    bufs = calloc(2 * (size_t)jobs, sizeof *bufs);
+    if (!bufs) {
+        diag_error(d, NULL, 0, 0, "out of memory");
+        goto done;
+    }
+    size_t ngroups = 0, *group_start = arena_alloc(a, (k + 1) * sizeof *group_start);
+    for (size_t m = 0; m < k; m++) {
+        const plan *gp = S_job_plan(&pj[m]);
+        if (m == 0 || !gp || gp != S_job_plan(&pj[m - 1])) group_start[ngroups++] = m;
+    }
+    group_start[ngroups] = k;
+    render_ctx ctx = {s, &ix, o, d, engines, pj, opt, changes, nchanges, bufs, group_start, 0};
     atomic_init(&ctx.failed, 0);
-    workers_run(jobs, k, S_render_one, &ctx);
+    workers_run(jobs, ngroups, S_render_group, &ctx);
     rc = atomic_load(&ctx.failed) ? -1 : 0;
 done:
+    for (size_t m = 0; bufs && m < 2 * (size_t)jobs; m++) sb_free(&bufs[m]);
+    free(bufs);
+    for (size_t m = 0; plan_html && m < s->nplans; m++) free(plan_html[m].v);
+    free(plan_html);
     for (int m = 0; m < jobs; m++)
         if (engines[m]) tpl_engine_free(engines[m]);
     free(engines);

@@ -520,24 +520,28 @@ void roles_mark_html(arena *a, plan *p, const roles_link *links, size_t nlinks) 
     sb_free(&pat);
     if (!nins) return;
     qsort(ins, nins, sizeof *ins, S_cmp_ins);
-    strbuf out = STRBUF_INIT;
     size_t prev = 0;
     size_t *shift_at = arena_alloc(a, nins * sizeof *shift_at);
     size_t *shift_by = arena_alloc(a, nins * sizeof *shift_by);
     size_t total = 0;
+    for (size_t i = 0; i < nins; i++) total += strlen(ins[i].text);
+    /* the marked copy replaces the text (its own block: the old one is freed) */
+    char *out = arena_alloc_own(a, doc->html_len + total + 1), *w = out;
+    total = 0;
     for (size_t i = 0; i < nins; i++) {
-        sb_append(&out, doc->html + prev, ins[i].at - prev);
-        sb_puts(&out, ins[i].text);
+        size_t tl = strlen(ins[i].text);
+        memcpy(w, doc->html + prev, ins[i].at - prev);
+        w += ins[i].at - prev;
+        memcpy(w, ins[i].text, tl);
+        w += tl;
         prev = ins[i].at;
-        total += strlen(ins[i].text);
+        total += tl;
         shift_at[i] = ins[i].at;
         shift_by[i] = total;
     }
-    sb_append(&out, doc->html + prev, doc->html_len - prev);
-    if (out.oom) {
-        sb_free(&out);
-        return;
-    }
+    memcpy(w, doc->html + prev, doc->html_len - prev);
+    w += doc->html_len - prev;
+    *w = '\0';
     /* html offsets of blocks move by what was inserted before them */
     for (size_t k = 0; k < doc->nblocks; k++) {
         md_block *b = &doc->blocks[k];
@@ -549,7 +553,7 @@ void roles_mark_html(arena *a, plan *p, const roles_link *links, size_t nlinks) 
         b->html_off += off_shift;
         if (b->html_end) b->html_end += end_shift;
     }
-    doc->html = arena_strndup(a, out.ptr, out.len);
-    doc->html_len = out.len;
-    sb_free(&out);
+    arena_release(a, (void *)doc->html);
+    doc->html = out;
+    doc->html_len = (size_t)(w - out);
 }

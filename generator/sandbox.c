@@ -36,6 +36,10 @@
 #define S_BYTES_PER_UNIT 16
 #define S_NLIBS 4
 
+#define S_POOL_MAX 256      /* blocks up to this size come from the pool */
+#define S_POOL_CLASSES (S_POOL_MAX / 16)
+#define S_POOL_SLAB (64 * 1024)
+
 enum { S_NOT_STUCK = 0, S_STICKY_BUDGET, S_STICKY_MEMORY, S_STICKY_TIME };
 static const char *const S_sticky_text[] = {
     "", "instruction budget exceeded", "memory limit exceeded", "time limit exceeded"};
@@ -56,6 +60,14 @@ struct sandbox {
     char where[256];        /* the outermost called function, for memory errors */
     char sticky_msg[320];   /* the first sticky error, with its place */
     int ref_envmt, ref_seed, ref_libs[S_NLIBS];
+#ifndef PP_ARENA_DEBUG
+    /* small blocks, by size class of 16 bytes, kept for reuse: Lua makes and
+     * drops many small tables and strings a page (S_pool_*) */
+    void *pool_free[S_POOL_CLASSES];
+    char *pool_cur;         /* the rest of the newest slab */
+    size_t pool_left;
+    void *pool_slabs;       /* every slab, linked through its first word */
+#endif
 };
 
 static sandbox *S_from(lua_State *L) {
@@ -72,11 +84,84 @@ static void S_stick(sandbox *sb, int kind) {
     lua_sethook(sb->L, S_hook, LUA_MASKCOUNT, 1);
 }
 
+/* The pool: a block of size n (1..S_POOL_MAX) belongs to class (n-1)/16 and
+ * is that class's size; freed blocks go on their class's list. The sizes
+ * Lua passes back on free and realloc say which blocks are pooled. Slabs
+ * are freed with the state. The sanitizer build (PP_ARENA_DEBUG) mallocs
+ * every block, so that AddressSanitizer sees each one. */
+#ifndef PP_ARENA_DEBUG
+static void *S_pool_get(sandbox *sb, size_t n) {
+    size_t c = (n - 1) / 16, size = (c + 1) * 16;
+    void *p = sb->pool_free[c];
+    if (p) {
+        sb->pool_free[c] = *(void **)p;
+        return p;
+    }
+    if (sb->pool_left < size) {
+        char *slab = malloc(S_POOL_SLAB);
+        if (!slab) return NULL;
+        /* what is left of the old slab feeds the free lists */
+        while (sb->pool_left >= 16) {
+            size_t k = (sb->pool_left > S_POOL_MAX ? S_POOL_MAX : sb->pool_left) / 16 - 1;
+            size_t ks = (k + 1) * 16;
+            *(void **)sb->pool_cur = sb->pool_free[k];
+            sb->pool_free[k] = sb->pool_cur;
+            sb->pool_cur += ks;
+            sb->pool_left -= ks;
+        }
+        *(void **)slab = sb->pool_slabs;
+        sb->pool_slabs = slab;
+        sb->pool_cur = slab + 16;
+        sb->pool_left = S_POOL_SLAB - 16;
+    }
+    p = sb->pool_cur;
+    sb->pool_cur += size;
+    sb->pool_left -= size;
+    return p;
+}
+
+static void S_pool_put(sandbox *sb, void *p, size_t n) {
+    size_t c = (n - 1) / 16;
+    *(void **)p = sb->pool_free[c];
+    sb->pool_free[c] = p;
+}
+
+static void S_pool_free_all(sandbox *sb) {
+    void *slab = sb->pool_slabs;
+    while (slab) {
+        void *next = *(void **)slab;
+        free(slab);
+        slab = next;
+    }
+    sb->pool_slabs = NULL;
+}
+
+/* realloc over the pool and malloc: old (0 for a new block) to nsize > 0 */
+static void *S_realloc(sandbox *sb, void *ptr, size_t old, size_t nsize) {
+    int old_pooled = ptr && old > 0 && old <= S_POOL_MAX, new_pooled = nsize <= S_POOL_MAX;
+    if (old_pooled && new_pooled && (old - 1) / 16 == (nsize - 1) / 16) return ptr;
+    if (!old_pooled && !new_pooled) return realloc(ptr, nsize);
+    void *p = new_pooled ? S_pool_get(sb, nsize) : malloc(nsize);
+    if (!p) return NULL;
+    if (ptr) {
+        memcpy(p, ptr, old < nsize ? old : nsize);
+        if (old_pooled) S_pool_put(sb, ptr, old);
+        else free(ptr);
+    }
+    return p;
+}
+#endif
+
 static void *S_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     sandbox *sb = ud;
     size_t old = ptr ? osize : 0;
     if (nsize == 0) {
+#ifndef PP_ARENA_DEBUG
+        if (ptr && old > 0 && old <= S_POOL_MAX) S_pool_put(sb, ptr, old);
+        else free(ptr);
+#else
         free(ptr);
+#endif
         sb->mem -= old;
         return NULL;
     }
@@ -95,7 +180,11 @@ static void *S_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
             else sb->used += units;
         }
     }
+#ifndef PP_ARENA_DEBUG
+    void *p = S_realloc(sb, ptr, old, nsize);
+#else
     void *p = realloc(ptr, nsize);
+#endif
     if (!p) {
         if (nsize <= old) return ptr; /* a failed shrink: the old block will do */
         if (sb->enforce) sb->refused = 1;
@@ -1214,6 +1303,9 @@ sandbox *sandbox_new(const sandbox_limits *limits) {
 void sandbox_free(sandbox *sb) {
     if (!sb) return;
     if (sb->L) lua_close(sb->L);
+#ifndef PP_ARENA_DEBUG
+    S_pool_free_all(sb);
+#endif
     free(sb->err);
     free(sb);
 }

@@ -33,6 +33,7 @@ struct tpl_engine {
     lua_State *L;
     int ref_tpls;    /* name -> compiled function */
     int ref_globals; /* tpl_set_global's table */
+    int ref_dms;     /* every template's data metatable (S_push_tenv), for tpl_set_global */
     int ref_data;    /* registry slot: the data table of the render in progress */
     int ref_rawmt;   /* the metatable that marks raw() values */
     int ref_out[3];  /* _o, _e, _r */
@@ -198,6 +199,78 @@ static void S_push_outfns(lua_State *L, tpl_engine *e) {
     for (int i = 0; i < 3; i++) lua_rawgeti(L, LUA_REGISTRYINDEX, e->ref_out[i]);
 }
 
+/* ------------------------------------------------------------------------
+ * Name lookups without C calls
+ *
+ * A template's _ENV proxy has a metatable of its own (PM). Outside a render
+ * of that template, PM's __index and __newindex are the C functions below,
+ * which look the name up in the data in progress (ref_data), the globals and
+ * the library. While a template renders a data table that has no metatable
+ * (the usual case: planpress's page data, or the table given to include),
+ * PM.__index and PM.__newindex are that table itself, and the table gets the
+ * template's data metatable (DM) for the time of the render: DM.__index is
+ * the template's lookup table (its library overlaid with the globals), so
+ * the VM finds every name without calling C. Both are put back afterwards.
+ * A data table with a metatable of its own keeps the C functions.
+ * ------------------------------------------------------------------------ */
+
+static const char S_key_dm = 0, S_key_lib = 0, S_key_ours = 0;
+
+/* Before calling the template function at fi with the data table at di.
+ * Returns 0 (nothing pushed: the C lookups apply), or the stack index of
+ * four values that S_env_leave restores: D's metatable before, PM, and
+ * PM's __index and __newindex before. */
+static int S_env_enter(lua_State *L, int fi, int di) {
+    fi = lua_absindex(L, fi);
+    di = lua_absindex(L, di);
+    if (!lua_istable(L, di)) return 0;
+    if (lua_getmetatable(L, di)) {
+        int ours = lua_rawgetp(L, -1, &S_key_ours) == LUA_TBOOLEAN;
+        lua_pop(L, 1);
+        if (!ours) {
+            lua_pop(L, 1);
+            return 0;
+        }
+    } else {
+        lua_pushnil(L);
+    }
+    int base = lua_gettop(L);
+    if (!lua_getupvalue(L, fi, 1) || !lua_getmetatable(L, -1)) { /* P, PM */
+        lua_settop(L, base - 1);
+        return 0;
+    }
+    lua_remove(L, -2);
+    if (lua_rawgetp(L, base + 1, &S_key_dm) != LUA_TTABLE) {
+        lua_settop(L, base - 1);
+        return 0;
+    }
+    lua_setmetatable(L, di);
+    lua_pushliteral(L, "__index");
+    lua_rawget(L, base + 1);
+    lua_pushliteral(L, "__newindex");
+    lua_rawget(L, base + 1);
+    lua_pushliteral(L, "__index");
+    lua_pushvalue(L, di);
+    lua_rawset(L, base + 1);
+    lua_pushliteral(L, "__newindex");
+    lua_pushvalue(L, di);
+    lua_rawset(L, base + 1);
+    return base;
+}
+
+/* Puts back what S_env_enter changed (the four values stay on the stack). */
+static void S_env_leave(lua_State *L, int base, int di) {
+    if (!base) return;
+    lua_pushliteral(L, "__index");
+    lua_pushvalue(L, base + 2);
+    lua_rawset(L, base + 1);
+    lua_pushliteral(L, "__newindex");
+    lua_pushvalue(L, base + 3);
+    lua_rawset(L, base + 1);
+    lua_pushvalue(L, base);
+    lua_setmetatable(L, di);
+}
+
 /* include(name [, tbl]): renders template `name` with the current data (or
  * tbl) and returns its output as a raw value. */
 static int S_fn_include(lua_State *L) {
@@ -218,13 +291,17 @@ static int S_fn_include(lua_State *L) {
         lua_pushvalue(L, 2);
         lua_rawseti(L, LUA_REGISTRYINDEX, e->ref_data);
     }
+    int di = has_tbl ? 2 : 5;
+    int saved = S_env_enter(L, 4, di); /* 6-9, or nothing */
     size_t start = out->len;
-    lua_pushcfunction(L, sandbox_msgh); /* 6 */
+    lua_pushcfunction(L, sandbox_msgh);
+    int msgh = lua_gettop(L);
     lua_pushvalue(L, 4);
     S_push_outfns(L, e);
     e->depth++;
-    int status = lua_pcall(L, 3, 0, 6);
+    int status = lua_pcall(L, 3, 0, msgh);
     e->depth--;
+    S_env_leave(L, saved, di);
     lua_pushvalue(L, 5);
     lua_rawseti(L, LUA_REGISTRYINDEX, e->ref_data);
     if (status != LUA_OK) {
@@ -303,6 +380,40 @@ static void S_push_tenv(tpl_engine *e) {
     lua_setfield(L, mt, "__newindex");
     lua_pushboolean(L, 0);
     lua_setfield(L, mt, "__metatable");
+    /* DM, the data metatable: DM.__index is the lookup table M, a copy of
+     * the library's own fields overlaid with the globals, falling back on
+     * the safe functions the library's metatable holds. */
+    lua_createtable(L, 0, 3);
+    int dm = lua_gettop(L);
+    lua_newtable(L);
+    int m = dm + 1;
+    lua_pushnil(L);
+    while (lua_next(L, lib)) {
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, m);
+    }
+    lua_rawgeti(L, LUA_REGISTRYINDEX, e->ref_globals);
+    lua_pushnil(L);
+    while (lua_next(L, -2)) {
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, m);
+    }
+    lua_pop(L, 1);
+    if (lua_getmetatable(L, lib)) lua_setmetatable(L, m);
+    lua_setfield(L, dm, "__index");
+    lua_pushvalue(L, lib);
+    lua_rawsetp(L, dm, &S_key_lib);
+    lua_pushboolean(L, 1);
+    lua_rawsetp(L, dm, &S_key_ours);
+    lua_pushboolean(L, 0);
+    lua_setfield(L, dm, "__metatable");
+    lua_rawgeti(L, LUA_REGISTRYINDEX, e->ref_dms);
+    lua_pushvalue(L, dm);
+    lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+    lua_pop(L, 1);
+    lua_rawsetp(L, mt, &S_key_dm); /* pops dm */
     lua_pop(L, 1); /* lib */
     lua_setmetatable(L, env);
 }
@@ -313,6 +424,8 @@ static int S_engine_setup(lua_State *L) {
     e->ref_tpls = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_newtable(L);
     e->ref_globals = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_newtable(L);
+    e->ref_dms = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_pushboolean(L, 0);
     e->ref_data = luaL_ref(L, LUA_REGISTRYINDEX);
 
@@ -351,6 +464,10 @@ tpl_engine *tpl_engine_new(const sandbox_limits *limits) {
     lua_pushcfunction(e->L, S_engine_setup);
     lua_pushlightuserdata(e->L, e);
     if (lua_pcall(e->L, 1, 0, 0) != LUA_OK) goto fail;
+    /* Generational collection: a page makes many short-lived tables and
+     * strings beside a large, long-lived set of shared globals (every plan's
+     * summary), which the incremental collector would mark over and over. */
+    lua_gc(e->L, LUA_GCGEN, 0, 0);
     return e;
 fail:
     tpl_engine_free(e);
@@ -699,10 +816,28 @@ int tpl_has(tpl_engine *e, const char *name) {
 
 void tpl_set_global(tpl_engine *e, const char *name) {
     lua_State *L = e->L;
+    int v = lua_gettop(L);
     lua_rawgeti(L, LUA_REGISTRYINDEX, e->ref_globals);
-    lua_insert(L, -2);
+    lua_pushvalue(L, v);
     lua_setfield(L, -2, name);
     lua_pop(L, 1);
+    /* every template's lookup table: the global, or the library's field */
+    lua_rawgeti(L, LUA_REGISTRYINDEX, e->ref_dms);
+    lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, -1, i);                   /* DM */
+        lua_getfield(L, -1, "__index");          /* M */
+        if (lua_isnil(L, v)) {
+            lua_rawgetp(L, -2, &S_key_lib);
+            lua_getfield(L, -1, name);
+            lua_remove(L, -2);
+        } else {
+            lua_pushvalue(L, v);
+        }
+        lua_setfield(L, -2, name);
+        lua_pop(L, 2);
+    }
+    lua_settop(L, v - 1);
 }
 
 int tpl_render(tpl_engine *e, const char *name, strbuf *out, diag *d) {
@@ -712,22 +847,29 @@ int tpl_render(tpl_engine *e, const char *name, strbuf *out, diag *d) {
         lua_pop(L, 1);
         lua_newtable(L);
     }
+    int di = lua_gettop(L); /* the data, kept until the end */
+    lua_pushvalue(L, di);
     lua_rawseti(L, LUA_REGISTRYINDEX, e->ref_data);
     lua_rawgeti(L, LUA_REGISTRYINDEX, e->ref_tpls);
     if (lua_getfield(L, -1, name) != LUA_TFUNCTION) {
-        lua_pop(L, 2);
+        lua_settop(L, di - 1);
         lua_pushboolean(L, 0);
         lua_rawseti(L, LUA_REGISTRYINDEX, e->ref_data);
         diag_error(d, NULL, 0, 0, "no template named \"%s\"", name);
         return -1;
     }
     lua_remove(L, -2);
+    int fi = lua_gettop(L);
+    int saved = S_env_enter(L, fi, di);
+    lua_pushvalue(L, fi);
     S_push_outfns(L, e);
     e->out = out;
     e->out_base = out->len;
     e->depth = 0;
     int rc = sandbox_call(e->sb, 3, 0, &err);
     e->out = NULL;
+    S_env_leave(L, saved, di);
+    lua_settop(L, di - 1);
     lua_pushboolean(L, 0); /* let the data go */
     lua_rawseti(L, LUA_REGISTRYINDEX, e->ref_data);
     if (rc == 0 && out->oom) {
