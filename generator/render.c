@@ -78,6 +78,24 @@ const char *render_root_prefix(arena *a, const char *url_dir) {
     return s;
 }
 
+/* The 404 page is shown for a missing address at any depth, so relative
+ * links cannot work there: with a base URL, its links start from the base
+ * URL's path ("https://example.org/site/" -> "/site/"); without one they stay
+ * relative (right for addresses at the top level). Only a plain path is
+ * taken (letters, digits, -._~%/). */
+static const char *S_not_found_root(arena *a, const char *base_url) {
+    if (!base_url || !*base_url) return "";
+    const char *p = strstr(base_url, "://");
+    p = p ? strchr(p + 3, '/') : (*base_url == '/' ? base_url : NULL);
+    if (!p) return "";
+    for (const char *c = p; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+              strchr("-._~%/", *c)))
+            return "";
+    size_t n = strlen(p);
+    return n && p[n - 1] == '/' ? arena_strdup(a, p) : arena_printf(a, "%s/", p);
+}
+
 /* ---- the index the pages share: built once, read by every worker --------- */
 
 typedef struct body_work {
@@ -893,7 +911,8 @@ static void S_render_one(void *vctx, size_t i, int worker) {
         sb_clear(&bufs[b]);
     }
     strbuf *content = &bufs[0], *html = &bufs[1];
-    const char *root = render_root_prefix(a, j->url_dir);
+    const char *root = j->kind == PAGE_NOT_FOUND ? S_not_found_root(a, ctx->s->cfg.base_url)
+                                                 : render_root_prefix(a, j->url_dir);
 
     /* The page's own data: `page` and, by kind, `plan`, `item`, `body`, `doc`. */
     lua_createtable(L, 0, 6);

@@ -231,8 +231,10 @@ test('every link on every page resolves (relative links, no 404)', { skip }, asy
     for (const { raw, abs, content } of links) {
       // The text of a plan may link to other sites; everything else is relative.
       if (content && /^(https?|mailto):/i.test(raw)) continue;
-      assert.ok(!/^[a-z]+:/i.test(raw) && !raw.startsWith('/'),
-        `${rel || 'home'}: link ${raw} is not relative`);
+      // 404.html is shown at any depth: its links start from the base URL's path
+      // (site.yaml's base_url is https://example.org/, so "/").
+      assert.ok(!/^[a-z]+:/i.test(raw) && (rel === '404.html' ? raw.startsWith('/') || raw.startsWith('#') : !raw.startsWith('/')),
+        `${rel || 'home'}: link ${raw} is not ${rel === '404.html' ? 'rooted at the base path' : 'relative'}`);
       const u = new URL(abs);
       const key = u.origin + u.pathname;
       if (!checked.has(key)) checked.set(key, (await page.request.get(key)).status());
@@ -558,6 +560,15 @@ test('the 404 page is served for missing addresses', { skip }, async () => {
   assert.equal(resp.status(), 404);
   assert.equal(await page.locator('h1').count(), 1);
   assert.ok(await page.locator('footer .commit').isVisible());
+  // shown for a deep address, its stylesheet and links still resolve
+  const deep = await open(page, 'plans/no/such/deep/page/');
+  assert.equal(deep.status(), 404);
+  const css = await page.$$eval('link[rel=stylesheet]', (ls) => ls.map((l) => l.href));
+  assert.ok(css.length >= 1);
+  for (const href of css) assert.equal((await page.request.get(href)).status(), 200, href);
+  const home = await page.$$eval('nav a[href], .doc a[href]', (as) => as.map((a) => a.href));
+  assert.ok(home.length >= 1);
+  for (const href of home) assert.equal((await page.request.get(href)).status(), 200, href);
   await page.context().close();
 });
 

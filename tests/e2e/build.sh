@@ -145,3 +145,22 @@ t_markup_in_content_is_not_emitted() {
     expect_file $f '&lt;script&gt;alert\(1\)'
     expect_no_match public/index.html '<script>alert'
 }
+
+# 404.html is shown at any depth: with a base URL its links start from the
+# base URL's path; without one (or with an odd one) they stay relative.
+t_not_found_page_links_from_base_path() {
+    mkrepo r
+    plan r p '规划'
+    commit_at r "2020-01-10T10:00:00+08:00" "p"
+    pp build --repo r --out a --quiet --base-url https://example.org/site/
+    expect_status 0
+    expect_file a/404.html 'href="/site/assets/style.css"'
+    expect_file a/404.html 'action="/site/search/"'
+    pp build --repo r --out b --quiet
+    expect_status 0
+    expect_file b/404.html 'href="assets/style.css"'
+    pp build --repo r --out c --quiet --base-url 'https://example.org/a"b/'
+    expect_status 0
+    expect_file c/404.html 'href="assets/style.css"'
+    expect_no_match c/404.html 'a"b'
+}
