@@ -75,7 +75,7 @@ static void S_stage_time(const char *stage, double *since) {
     static int on = -1;
     static double cpu_since;
     long peak = 0;
-    if (on < 0) on = getenv("PLANPRESS_TIMINGS") != NULL;
+    if (on < 0) on = progress_timings();
     double now = S_now(), cpu = on ? S_cpu(&peak) : 0;
     if (on)
         fprintf(stderr, "planpress: %-10s %7.3f s  (CPU %7.3f s, peak %ld MB)\n", stage, now - *since,
@@ -138,7 +138,7 @@ int build_run(const build_options *opt) {
             goto done;
         }
         S_stage_time("history", &ts);
-        if (getenv("PLANPRESS_TIMINGS"))
+        if (progress_timings())
             fprintf(stderr, "planpress:   history cache: %zu read, %zu used, %zu added\n", s.history_cache_read,
                     s.history_cache_hits, s.history_cache_added);
     }

@@ -13,6 +13,7 @@
 #include "cache.h"
 #include "content.h"
 #include "indicator_trail.h"
+#include "progress.h"
 #include "strmap.h"
 #include "text.h"
 #include "textdiff.h"
@@ -492,11 +493,10 @@ static int S_version_load(build_ctx *ctx, const plan_job *j, repo *r, diag *quie
  * and whether it starts afresh. Everything else a result depends on (the
  * bodies, the language, the planpress binary) is in the cache's stamp. */
 static char *S_cache_key(arena *a, const plan *p, const raw_rev *before, const raw_rev *rv, int added) {
+    static const unsigned char zero[20];
     char b[41], c[41];
-    for (int i = 0; i < 20; i++) {
-        snprintf(b + 2 * i, 3, "%02x", before && !added ? before->oid[i] : 0);
-        snprintf(c + 2 * i, 3, "%02x", rv->oid[i]);
-    }
+    S_hex(before && !added ? before->oid : zero, b);
+    S_hex(rv->oid, c);
     return arena_printf(a, "rev %s %s %s %s %d%d", p->doc.id, b, c, rv->path ? rv->path : "",
                         rv->kind == REPO_DELETED, added);
 }
@@ -728,18 +728,6 @@ static void S_free_blobs(strmap *blobs) {
         }
 }
 
-/* With PLANPRESS_TIMINGS set, the time each step took (stderr). */
-static void S_time(const char *step, struct timespec *since) {
-    static int on = -1;
-    if (on < 0) on = getenv("PLANPRESS_TIMINGS") != NULL;
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    if (on)
-        fprintf(stderr, "planpress:   history %-11s %7.3f s\n", step,
-                (double)(now.tv_sec - since->tv_sec) + (double)(now.tv_nsec - since->tv_nsec) / 1e9);
-    *since = now;
-}
-
 int history_collect(site *s, repo *r, int jobs, const sandbox_limits *limits, const char *cache_path,
                     diag *d) {
     walk_ctx w;
@@ -761,7 +749,7 @@ int history_collect(site *s, repo *r, int jobs, const sandbox_limits *limits, co
     clock_gettime(CLOCK_MONOTONIC, &ts);
     unsigned char stamp[16];
     cache *kept = cache_path && S_stamp(s, stamp) == 0 ? cache_open(cache_path, stamp, s->a) : NULL;
-    S_time("cache load", &ts);
+    progress_step_time("history", "cache load", &ts);
     w.cache = kept;
     /* the current files' ids are known: their blobs need not be read */
     for (size_t i = 0; i < s->nplans; i++) {
@@ -786,14 +774,14 @@ int history_collect(site *s, repo *r, int jobs, const sandbox_limits *limits, co
         w.trail[x] = w.trail[y];
         w.trail[y] = tmp;
     }
-    S_time("walk", &ts);
-    if (getenv("PLANPRESS_TIMINGS")) fprintf(stderr, "planpress:   history walk read %zu blobs\n", w.blobs_read);
+    progress_step_time("history", "walk", &ts);
+    if (progress_timings()) fprintf(stderr, "planpress:   history walk read %zu blobs\n", w.blobs_read);
     if (indicator_trail_build(s, r, w.trail, w.ntrail, shallow, limits, d) < 0) {
         cache_free(kept);
         S_free_blobs(&w.blobs);
         return -1;
     }
-    S_time("indicators", &ts);
+    progress_step_time("history", "indicators", &ts);
 
     plan_job *pj = arena_alloc(s->a, (s->nplans ? s->nplans : 1) * sizeof *pj);
     for (size_t i = 0; i < s->nplans; i++) {
@@ -817,10 +805,10 @@ int history_collect(site *s, repo *r, int jobs, const sandbox_limits *limits, co
     int en = s->cfg.language && strcmp(s->cfg.language, "en") == 0;
     build_ctx ctx = {s, handles, d, pj, en ? "%zu unchanged paragraphs" : "%zu 段未改动", kept, &w.blobs, 0};
     workers_run(jobs, s->nplans, S_plan_history, &ctx);
-    S_time("revisions", &ts);
+    progress_step_time("history", "revisions", &ts);
     if (ctx.cache) {
         if (!ctx.failed) cache_save(ctx.cache, d);
-        S_time("cache save", &ts);
+        progress_step_time("history", "cache save", &ts);
         cache_counts(ctx.cache, &s->history_cache_read, &s->history_cache_hits, &s->history_cache_added);
         cache_free(ctx.cache);
     }

@@ -1651,8 +1651,12 @@ static void S_push_chart(lua_State *L, const indicator *ind, const char *lang) {
 
 /* The audit trail: {kind, year, from, to (each {year, value, text, amount}
  * or, for unit and name, a string), rev, commit, date, author, message}. */
-void indicators_push_changes(lua_State *L, const indicator *ind, size_t first, size_t count, const char *lang) {
+const char *indicators_change_kind_name(indicator_change_kind k) {
     static const char *const kinds[] = {"added", "removed", "baseline", "target", "value", "unit", "name"};
+    return (unsigned)k < sizeof kinds / sizeof *kinds ? kinds[k] : "?";
+}
+
+void indicators_push_changes(lua_State *L, const indicator *ind, size_t first, size_t count, const char *lang) {
     if (first > ind->nchanges) first = ind->nchanges;
     if (count > ind->nchanges - first) count = ind->nchanges - first;
     lua_createtable(L, (int)count, 0);
@@ -1660,7 +1664,7 @@ void indicators_push_changes(lua_State *L, const indicator *ind, size_t first, s
         const indicator_change *c = &ind->changes[i];
         char day[16];
         lua_createtable(L, 0, 10);
-        S_set_str(L, "kind", kinds[c->kind]);
+        S_set_str(L, "kind", indicators_change_kind_name(c->kind));
         if (c->kind == IND_CHANGE_ADDED) {
             lua_pushboolean(L, c->again);
             lua_setfield(L, -2, "again");
@@ -1839,7 +1843,6 @@ void indicators_json(json_writer *w, const site *s) {
         json_kv_str(w, "path", ind->path);
         /* the audit trail, newest first (only when the history was read) */
         if (s->history) {
-            static const char *const kinds[] = {"added", "removed", "baseline", "target", "value", "unit", "name"};
             json_key(w, "changes");
             json_array_begin(w);
             for (size_t k = 0; k < ind->nchanges; k++) {
@@ -1849,7 +1852,7 @@ void indicators_json(json_writer *w, const site *s) {
                 json_kv_str(w, "commit", c->commit.id);
                 json_kv_str(w, "date", text_date_of(c->commit.author_time, c->commit.author_offset, day));
                 json_kv_str(w, "message", c->commit.summary);
-                json_kv_str(w, "kind", kinds[c->kind]);
+                json_kv_str(w, "kind", indicators_change_kind_name(c->kind));
                 if (c->kind == IND_CHANGE_VALUE) json_kv_int(w, "year", c->year);
                 if (c->kind == IND_CHANGE_UNIT || c->kind == IND_CHANGE_NAME) {
                     json_kv_str(w, "from", c->from_text);

@@ -90,6 +90,9 @@ indicator_verdict indicators_default_status(const indicator *ind, int as_of_year
  * by indicators_load. Thread-safe (reads the model only). */
 void indicators_push(lua_State *L, const indicator *ind, int full, const char *lang);
 
+/* "added", "removed", "baseline", "target", "value", "unit", "name". */
+const char *indicators_change_kind_name(indicator_change_kind k);
+
 /* Pushes entries first .. first+count-1 of the indicator's audit trail
  * (the `changes` of a full indicators_push): {kind, year, again, from, to,
  * rev, commit, date, author, message}. */

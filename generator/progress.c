@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 static int enabled;
@@ -60,4 +61,19 @@ void progress_done(void) {
     if (!enabled) return;
     S_draw();
     fputc('\n', stderr);
+}
+
+int progress_timings(void) {
+    static int on = -1;
+    if (on < 0) on = getenv("PLANPRESS_TIMINGS") != NULL;
+    return on;
+}
+
+void progress_step_time(const char *stage_name, const char *step, struct timespec *since) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (progress_timings())
+        fprintf(stderr, "planpress:   %s %-11s %7.3f s\n", stage_name, step,
+                (double)(now.tv_sec - since->tv_sec) + (double)(now.tv_nsec - since->tv_nsec) / 1e9);
+    *since = now;
 }

@@ -13,4 +13,11 @@ void progress_tick(void);
 /* Ends the stage line. */
 void progress_done(void);
 
+struct timespec;
+/* Whether PLANPRESS_TIMINGS is set: stage times go to stderr. */
+int progress_timings(void);
+/* With PLANPRESS_TIMINGS, prints "planpress:   STAGE STEP  X s", the time
+ * since *since, and sets *since to now (the steps inside a stage). */
+void progress_step_time(const char *stage, const char *step, struct timespec *since);
+
 #endif

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "arena.h"
+#include "progress.h"
 #include "workers.h"
 
 /* ====================================================================== */
@@ -1242,18 +1243,6 @@ done:
     return rc;
 }
 
-/* With PLANPRESS_TIMINGS set, the time each step took (stderr). */
-static void S_time(const char *step, struct timespec *since) {
-    static int on = -1;
-    if (on < 0) on = getenv("PLANPRESS_TIMINGS") != NULL;
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    if (on)
-        fprintf(stderr, "planpress:   search %-8s %7.3f s\n", step,
-                (double)(now.tv_sec - since->tv_sec) + (double)(now.tv_nsec - since->tv_nsec) / 1e9);
-    *since = now;
-}
-
 int search_write(const site *s, output *o, diag *d) {
     return search_write_jobs(s, o, workers_default_jobs(), d);
 }
@@ -1282,7 +1271,7 @@ int search_write_jobs(const site *s, output *o, int jobs, diag *d) {
         text_bytes += ds.v[i].text.len + strlen(ds.v[i].title) + strlen(ds.v[i].alt) +
                       strlen(ds.v[i].url) + 24;
     }
-    S_time("text", &ts);
+    progress_step_time("search", "text", &ts);
     /* Terms, on `jobs` threads: each indexes a run of documents with terms of
      * its own; the runs' postings are then joined in document order. */
     nx = jobs < 1 ? 1 : (size_t)jobs;
@@ -1305,7 +1294,7 @@ int search_write_jobs(const site *s, output *o, int jobs, diag *d) {
     for (size_t k = 0; k < nx; k++)
         if (xs[k].oom) goto oom;
     if (S_merge(&x, xs, nx) < 0) goto oom;
-    S_time("terms", &ts);
+    progress_step_time("search", "terms", &ts);
 
     /* Documents a chunk: about 1 KB a file on average (a result's chunk is
      * fetched for it alone: the documents around it are rarely wanted). */
@@ -1318,13 +1307,13 @@ int search_write_jobs(const site *s, output *o, int jobs, diag *d) {
         if (!atomic_load(&w.failed)) goto oom;
         goto done;
     }
-    S_time("postings", &ts);
+    progress_step_time("search", "postings", &ts);
     size_t nchunks = (ds.n + chunk - 1) / chunk, chunk_bytes = 0;
     if (S_write_chunks(&w, s, &ds, chunk, jobs, &chunk_bytes) < 0) {
         if (!atomic_load(&w.failed)) goto oom;
         goto done;
     }
-    S_time("chunks", &ts);
+    progress_step_time("search", "chunks", &ts);
 
     /* plans.json: [id, title, first document, end] in document order;
      * bodies.json: [id, name] for the body filter. */
