@@ -361,6 +361,27 @@ test('plan pages: table of contents links to existing headings', { skip }, async
   await page.context().close();
 });
 
+test('plan pages: the goals list shows each goal once, numbered only as the plan numbers it', { skip }, async () => {
+  const page = await newPage(DESKTOP);
+  let lists = 0;
+  for (const p of expectedPlans) {
+    await open(page, planUrl(p.id));
+    const goals = await page.evaluate(() => [...document.querySelectorAll('.plan-goals li')].map((li) => ({
+      marker: getComputedStyle(li).listStyleType,
+      text: li.textContent.trim(),
+    })));
+    if (!goals.length) continue;
+    lists++;
+    for (const g of goals) {
+      // the titles carry the plan's own numbering (1. / （三） / 三、 / ——):
+      // a list marker before them would number them twice
+      assert.equal(g.marker, 'none', `${p.id}: a list marker before "${g.text}"`);
+    }
+  }
+  assert.ok(lists >= 1, 'a plan lists its goals');
+  await page.context().close();
+});
+
 test('TOC: a sticky side column on desktop, a closed <details> on phones', { skip }, async () => {
   const id = expectedPlans.find((p) => p.id === 'hubei-cast-13th')?.id || expectedPlans[0].id;
   const desk = await newPage(DESKTOP);
