@@ -382,8 +382,17 @@ void search_html_text(strbuf *out, const char *h, size_t n) {
                 continue;
             }
         }
-        if (c) sb_putc(out, c); /* (NUL bytes never reach a page; dropped) */
-        i++;
+        if (!c) { /* (NUL bytes never reach a page; dropped) */
+            i++;
+            continue;
+        }
+        /* the bytes that stand as they are, in one append */
+        size_t run = i + 1;
+        while (run < n && h[run] != '<' && h[run] != '&' && h[run] != ' ' && h[run] != '\n' &&
+               h[run] != '\t' && h[run] != '\r' && h[run] != '\f' && h[run])
+            run++;
+        sb_append(out, h + i, run - i);
+        i = run;
     }
     while (out->len > start && (out->ptr[out->len - 1] == '\n' || out->ptr[out->len - 1] == ' '))
         out->ptr[--out->len] = '\0';
@@ -889,22 +898,29 @@ static void S_write(swriter *w, const char *path, const char *data, size_t n) {
 }
 
 static void S_json_str(strbuf *b, const char *s) {
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
     sb_putc(b, '"');
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+    for (;;) {
+        /* the bytes that stand as they are, in one append */
+        const unsigned char *run = p;
+        while (*p >= 0x20 && *p != '"' && *p != '\\' && *p != 0x7F && *p != 0xE2) p++;
+        if (p > run) sb_append(b, (const char *)run, (size_t)(p - run));
         unsigned char c = *p;
+        if (!c) break;
         if (c == '"' || c == '\\') {
             sb_putc(b, '\\');
             sb_putc(b, (char)c);
         } else if (c == '\n') {
-            sb_puts(b, "\\n");
-        } else if (c < 0x20 || c == 0x7F) {
-            sb_printf(b, "\\u%04x", c);
+            sb_append(b, "\\n", 2);
         } else if (c == 0xE2 && p[1] == 0x80 && (p[2] == 0xA8 || p[2] == 0xA9)) {
             sb_printf(b, "\\u%04x", p[2] == 0xA8 ? 0x2028 : 0x2029);
             p += 2;
-        } else {
+        } else if (c == 0xE2) {
             sb_putc(b, (char)c);
+        } else {
+            sb_printf(b, "\\u%04x", c);
         }
+        p++;
     }
     sb_putc(b, '"');
 }

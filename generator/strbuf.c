@@ -37,7 +37,7 @@ static int S_reserve(strbuf *b, size_t extra) {
     return 0;
 }
 
-void sb_append(strbuf *b, const char *s, size_t n) {
+void sb_append_grow(strbuf *b, const char *s, size_t n) {
     if (S_reserve(b, n) < 0) return;
     if (n) memcpy(b->ptr + b->len, s, n);
     b->len += n;
@@ -46,7 +46,6 @@ void sb_append(strbuf *b, const char *s, size_t n) {
 
 void sb_puts(strbuf *b, const char *s) { sb_append(b, s, strlen(s)); }
 
-void sb_putc(strbuf *b, char c) { sb_append(b, &c, 1); }
 
 void sb_vprintf(strbuf *b, const char *fmt, va_list ap) {
     va_list ap2;
