@@ -314,6 +314,36 @@ test('a query typed into the page: results as you type, the URL follows', { skip
   await page.context().close();
 });
 
+test('results appear as their records come: a slow one holds back only those below it', { skip }, async () => {
+  const page = await newPage();
+  await openSearch(page, qs('科普'));
+  const want = (await results(page)).map((r) => r.href);
+  assert.equal(want.length, 10);
+  // the chunk file of the sixth result
+  const chunk = await page.evaluate(async () => {
+    const A = window.planpressSearch, m = await A.engine.manifest();
+    const all = await A.all('科普', {}, { records: false });
+    const c = Math.floor(all[5].doc / m.chunk);
+    return 'search/d/' + Math.floor(c / 1000) + '/' + c + '.json';
+  });
+  await page.context().close();
+  const slow = await newPage();
+  let release;
+  const held = new Promise((r) => { release = r; });
+  await slow.route((u) => u.pathname.endsWith(chunk), async (route) => { await held; await route.continue(); });
+  await slow.goto(base + 'search/?' + qs('科普'));
+  // the five above it are shown while it is held
+  await slow.waitForFunction(() => document.querySelectorAll('#search-results a').length >= 5, null, { timeout: 15000 });
+  await slow.waitForTimeout(300);
+  assert.equal(await slow.locator('#search-results a').count(), 5, 'nothing below the held result');
+  assert.equal(await slow.evaluate(() => document.getElementById('search-app').dataset.state), 'busy');
+  release();
+  assert.equal(await settled(slow), 'results');
+  assert.deepEqual((await results(slow)).map((r) => r.href), want, 'the same results in the same order');
+  assert.deepEqual(slow.errors, []);
+  await slow.context().close();
+});
+
 test('Back and Forward go through the searches made', { skip }, async () => {
   const page = await newPage();
   await openSearch(page, qs('科普'));

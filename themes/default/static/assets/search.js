@@ -848,7 +848,7 @@
   // known so far, and at most `limit` in all (then `paused` is set and the
   // next call goes on): the bytes a page loads stay bounded even when a
   // phrase's parts are common and the phrase is rare.
-  Query.prototype.next = async function (n) {
+  Query.prototype.next = async function (n, progressive) {
     if (this.exhausted && !this.heap.size) return [];
     var cap = isFinite(n) ? n + 4 : Infinity, limit = isFinite(n) ? Math.max(36, 3 * n) : Infinity;
     var res;
@@ -862,9 +862,15 @@
     }
     var E = this.E;
     if (this.records !== false) {
-      await Promise.all(res.map(function (r) {
-        return r.rec ? r : E.doc(r.doc).then(function (rec) { r.rec = rec; });
-      }));
+      // every record is asked for at once; with `progressive` the caller
+      // takes each one (r.recP) as it comes, in order
+      var ps = res.map(function (r) {
+        if (r.rec) return r;
+        r.recP = E.doc(r.doc).then(function (rec) { r.rec = rec; return rec; });
+        r.recP.catch(function () {}); // (awaited below or by the caller)
+        return r.recP;
+      });
+      if (!progressive) await Promise.all(ps);
     }
     this.given += res.length;
     if (this.exhausted && !this.heap.size) this.total = this.given;
@@ -1120,6 +1126,8 @@
   // Runs the query in the input; resolves when its first results are shown.
   UI.prototype.search = async function (push, fromURL) {
     var run = ++this.run, self = this, t0 = performance.now();
+    this.t0 = t0;
+    this.firstTime = null;
     if (!fromURL) this.updateURL(push);
     var q = this.input.value, f = this.filters();
     this.list.textContent = '';
@@ -1157,10 +1165,18 @@
     if (!query) return;
     this.more.disabled = true;
     var firstNew = null;
-    var res = await query.next(PAGE);
+    var res = await query.next(PAGE, true);
     if (run !== this.run) return;
-    var frag = document.createDocumentFragment();
-    res.forEach(function (r) {
+    // Each result is shown as soon as its record and those of the results
+    // above it are in (they were all asked for at once): on a slow
+    // connection the first results do not wait for the last.
+    for (var i = 0; i < res.length; i++) {
+      var r = res[i];
+      if (!r.rec) {
+        await r.recP;
+        if (run !== this.run) return;
+      }
+      var frag = document.createDocumentFragment();
       if (r.partial && !self.partialShown) {
         self.partialShown = true;
         frag.appendChild(el('li', 'search-partial', self.t.partial || ''));
@@ -1184,9 +1200,12 @@
       }
       li.appendChild(a);
       frag.appendChild(li);
-      if (!firstNew) firstNew = a;
-    });
-    this.list.appendChild(frag);
+      if (!firstNew) {
+        firstNew = a;
+        if (!fromButton) this.firstTime = performance.now() - this.t0;
+      }
+      this.list.appendChild(frag);
+    }
     var shown = this.list.querySelectorAll('a.search-result').length;
     var done = query.exhausted && !query.heap.size;
     this.more.hidden = done;
