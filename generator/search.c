@@ -1346,6 +1346,32 @@ int search_write_jobs(const site *s, output *o, int jobs, diag *d) {
     sb_puts(&b, "]\n");
     if (b.oom) goto oom;
     S_write(&w, "search/plans.json", b.ptr, b.len);
+    /* p/N.json: the same rows, the plans whose id hashes to N modulo a power
+     * of two that keeps a file near 1 KB: a link with a plan filter needs
+     * its plan's range and title, not the list of every plan. */
+    size_t plan_shards = 1;
+    while (plan_shards < 65536 && b.len / plan_shards > SEARCH_CHUNK_BYTES) plan_shards *= 2;
+    for (size_t sh = 0; sh < plan_shards && !b.oom; sh++) {
+        strbuf ps = STRBUF_INIT;
+        sb_putc(&ps, '[');
+        for (size_t p = 0, n = 0; p < s->nplans; p++) {
+            const char *id = s->plans[p]->doc.id;
+            if (search_hash(id, strlen(id)) % plan_shards != sh) continue;
+            if (n++) sb_puts(&ps, ",\n");
+            sb_putc(&ps, '[');
+            S_json_str(&ps, id);
+            sb_putc(&ps, ',');
+            S_json_str(&ps, s->plans[p]->doc.title);
+            sb_printf(&ps, ",%zu,%zu]", plan_first[p], plan_end[p]);
+        }
+        sb_puts(&ps, "]\n");
+        char path[64];
+        snprintf(path, sizeof path, "search/p/%zu.json", sh);
+        if (ps.oom) b.oom = 1;
+        else S_write(&w, path, ps.ptr, ps.len);
+        sb_free(&ps);
+    }
+    if (b.oom) goto oom;
     sb_clear(&b);
     sb_putc(&b, '[');
     for (size_t k = 0; k < s->bodies.n; k++) {
@@ -1366,10 +1392,11 @@ int search_write_jobs(const site *s, output *o, int jobs, diag *d) {
     sb_printf(&b,
               "{\"format\":%d,\"id\":\"%016llx\",\"docs\":%zu,\"shards\":%zu,\"chunk\":%zu,"
               "\"chunk_bytes\":%zu,\"inline\":%d,\"top\":%d,\"seg0\":%d,\"word_max\":%d,"
-              "\"plans\":%zu,\"bodies\":%zu,\"terms\":%zu,\"files\":%zu,\"bytes\":%zu}\n",
+              "\"plans\":%zu,\"plan_shards\":%zu,\"bodies\":%zu,\"terms\":%zu,\"files\":%zu,"
+              "\"bytes\":%zu}\n",
               SEARCH_FORMAT, (unsigned long long)atomic_load(&w.id), ds.n, nshards, chunk,
               nchunks ? chunk_bytes / nchunks : 0, SEARCH_INLINE_DF, SEARCH_TOP, SEARCH_SEG0,
-              SEARCH_WORD_MAX, s->nplans, s->bodies.n, x.nt, atomic_load(&w.files) + 1,
+              SEARCH_WORD_MAX, s->nplans, plan_shards, s->bodies.n, x.nt, atomic_load(&w.files) + 1,
               atomic_load(&w.bytes));
     if (b.oom) goto oom;
     S_write(&w, "search/manifest.json", b.ptr, b.len);

@@ -511,6 +511,32 @@ test('filters: by kind, by plan and by body, in the page and in the URL', { skip
   await page.context().close();
 });
 
+test('a link with a plan filter loads its plan\'s row, not the list of every plan', { skip }, async () => {
+  const page = await newPage();
+  const plan = site().plans[2];
+  await openSearch(page, qs('科普') + '&plan=' + encodeURIComponent(plan.id));
+  const rs = await results(page);
+  assert.ok(rs.length >= 1 && rs.every((r) => urlKey(r.href).startsWith(plan.url) || r.href.includes('indicators/')), `only ${plan.id}`);
+  const files = () => page.evaluate(() => performance.getEntriesByType('resource')
+    .map((r) => new URL(r.name).pathname).filter((p) => p.includes('/search/') && !p.endsWith('/search/')));
+  let got = await files();
+  const man = JSON.parse(fs.readFileSync(path.join(SITE_DIR, 'search', 'manifest.json'), 'utf8'));
+  assert.ok(man.plan_shards >= 1, 'the manifest names the plan table\'s shards');
+  assert.ok(got.some((f) => /\/search\/p\/\d+\.json$/.test(f)), `a shard of the plan table: ${got}`);
+  assert.ok(!got.some((f) => f.endsWith('/search/plans.json')), 'not the list of every plan');
+  // the panel is open on the filter, which shows the plan's title
+  assert.equal(await page.inputValue('#search-plan'), plan.id);
+  await page.waitForFunction((t) => document.querySelector('#search-plan').selectedOptions[0].textContent === t, plan.title);
+  // the list of every plan comes when the reader turns to it
+  await page.focus('#search-plan');
+  await page.waitForFunction((n) => document.querySelectorAll('#search-plan option[value]:not([value=""])').length >= n, site().plans.length);
+  got = await files();
+  assert.ok(got.some((f) => f.endsWith('/search/plans.json')));
+  assert.equal(await page.inputValue('#search-plan'), plan.id, 'still chosen');
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
 test('no results: a message, no links', { skip }, async () => {
   const page = await newPage();
   assert.equal(await openSearch(page, qs('量子引力弦论')), 'none');

@@ -449,6 +449,16 @@ TEST(search_index_documents) {
     char *plans = S_read(&fx, "search/plans.json", NULL);
     CHECK_STR(plans, "[[\"p\",\"湖北省科普事业发展规划\",0,7]]\n");
     free(plans);
+    /* the plan's row again in its shard of the plan table */
+    man = S_read(&fx, "search/manifest.json", NULL);
+    long nps = S_json_int(man, "plan_shards");
+    CHECK(nps >= 1 && (nps & (nps - 1)) == 0);
+    free(man);
+    char rel[64];
+    snprintf(rel, sizeof rel, "search/p/%lu.json", (unsigned long)(search_hash("p", 1) % (uint32_t)(nps > 0 ? nps : 1)));
+    char *ps = S_read(&fx, rel, NULL);
+    CHECK_STR(ps, "[[\"p\",\"湖北省科普事业发展规划\",0,7]]\n");
+    free(ps);
     S_teardown(&fx);
 }
 
@@ -566,6 +576,70 @@ TEST(search_index_empty_site) {
     S_rm(dir);
     diag_free(d);
     arena_free(s.a);
+}
+
+/* Many plans: the plan table in shards of about 1 KB, each plan's row in
+ * the shard its id hashes to, and in no other. */
+TEST(search_index_plan_shards) {
+    fixture fx;
+    memset(&fx, 0, sizeof fx);
+    md_init();
+    site *s = &fx.s;
+    s->a = arena_new();
+    s->content_dir = "content";
+    s->cfg.language = "zh-CN";
+    bodies_init(&s->bodies, s->a);
+    fx.d = diag_new(0);
+    enum { N = 60 };
+    s->plans = arena_alloc(s->a, N * sizeof *s->plans);
+    for (int i = 0; i < N; i++) {
+        char id[24], path[64];
+        snprintf(id, sizeof id, "plan-%d", i);
+        snprintf(path, sizeof path, "content/plans/%s.md", id);
+        /* the same text under another id (its front matter names it) */
+        char *src = arena_printf(s->a, "---\nid: %s%s", id, strstr(plan_src, "\ntitle:"));
+        plan *pl = arena_alloc(s->a, sizeof *pl);
+        CHECK(content_parse_plan(s->a, fx.d, &s->bodies, arena_strdup(s->a, path), arena_strdup(s->a, id), src,
+                                 strlen(src), 0, pl) == 0);
+        s->plans[s->nplans++] = pl;
+    }
+    strcpy(fx.dir, "/tmp/pp-search-test.XXXXXX");
+    CHECK(mkdtemp(fx.dir) != NULL);
+    snprintf(fx.out, sizeof fx.out, "%s/site", fx.dir);
+    output *o;
+    CHECK(output_begin(&o, fx.out, fx.d) == 0);
+    CHECK(search_write(s, o, fx.d) == 0);
+    CHECK(output_commit(o, fx.d) == 0);
+    char *man = S_read(&fx, "search/manifest.json", NULL);
+    long nps = S_json_int(man, "plan_shards");
+    free(man);
+    CHECK(nps > 1 && (nps & (nps - 1)) == 0);
+    char *all = S_read(&fx, "search/plans.json", NULL);
+    size_t total = 0;
+    for (long sh = 0; sh < nps && all; sh++) {
+        char rel[64];
+        snprintf(rel, sizeof rel, "search/p/%ld.json", sh);
+        size_t len = 0;
+        char *ps = S_read(&fx, rel, &len);
+        CHECK(ps != NULL && len <= 2 * SEARCH_CHUNK_BYTES);
+        for (int i = 0; ps && i < N; i++) {
+            char id[24], row[40];
+            snprintf(id, sizeof id, "plan-%d", i);
+            snprintf(row, sizeof row, "[\"%s\",", id);
+            int here = strstr(ps, row) != NULL;
+            CHECK(here == ((long)(search_hash(id, strlen(id)) % (uint32_t)nps) == sh));
+            if (here) {
+                /* the same row as in plans.json, range included */
+                const char *r = strstr(ps, row), *a = strstr(all, row);
+                CHECK(a && strncmp(r, a, strcspn(a, "]") + 1) == 0);
+                total++;
+            }
+        }
+        free(ps);
+    }
+    CHECK(total == N);
+    free(all);
+    S_teardown(&fx);
 }
 
 /* A term in more documents than the first segment holds: segments of

@@ -322,6 +322,18 @@
   };
 
   Engine.prototype.plans = function () { return this.fetch('plans.json', true); };
+  // One plan's row [id, title, first document, end], or null: from its
+  // shard of the plan table (a file of about 1 KB), not the whole list.
+  Engine.prototype.plan = function (id) {
+    var self = this;
+    return this.manifest().then(function (m) {
+      if (!m.plan_shards) return self.plans();
+      return self.fetch('p/' + (fnv1a(id) % m.plan_shards) + '.json', true);
+    }).then(function (rows) {
+      for (var i = 0; i < rows.length; i++) if (rows[i][0] === id) return rows[i];
+      return null;
+    });
+  };
   Engine.prototype.bodies = function () { return this.fetch('bodies.json', true); };
 
   // ---- streams of candidates -----------------------------------------------
@@ -500,8 +512,7 @@
       });
     }
     if (f.plan) {
-      var plans = await E.plans(), range = [0, 0];
-      for (var i = 0; i < plans.length; i++) if (plans[i][0] === f.plan) range = [plans[i][2], plans[i][3]];
+      var row = await E.plan(f.plan), range = row ? [row[2], row[3]] : [0, 0];
       this.range = range;
       checks.push(function (d) { return d >= range[0] && d < range[1]; });
     }
@@ -1042,7 +1053,13 @@
       });
     });
     if (this.details) {
-      this.details.addEventListener('toggle', function () { if (self.details.open) self.loadLists(); });
+      this.details.addEventListener('toggle', function () {
+        if (self.openedByLink) {
+          self.openedByLink = false; // (the toggle of the link's own opening)
+          return;
+        }
+        if (self.details.open) self.loadLists();
+      });
     }
     this.more.addEventListener('click', function () { self.showMore(true); });
 
@@ -1102,8 +1119,31 @@
     want(this.planSel, plan);
     want(this.bodySel, body);
     if (kinds.length || plan || body) {
-      if (this.details) this.details.open = true;
-      this.loadLists();
+      // The panel opens on the filters of the link; the lists of every plan
+      // and body load when the reader turns to them (a site of thousands of
+      // plans has a long list): the chosen ones are named from small files.
+      if (this.details && !this.details.open) {
+        this.openedByLink = true;
+        this.details.open = true;
+      }
+      this.nameChosen(plan, body);
+    }
+  };
+
+  // Names the plan and body of a link in their lists before the lists load.
+  UI.prototype.nameChosen = function (plan, body) {
+    var self = this;
+    function label(sel, v, name) {
+      if (!sel || !name) return;
+      Array.prototype.forEach.call(sel.options, function (o) {
+        if (o.dataset.placeholder && o.value === v) o.textContent = name;
+      });
+    }
+    if (plan) this.E.plan(plan).then(function (r) { label(self.planSel, plan, r && r[1]); }, function () {});
+    if (body) {
+      this.E.bodies().then(function (rows) {
+        for (var i = 0; i < rows.length; i++) if (rows[i][0] === body) label(self.bodySel, body, rows[i][1]);
+      }, function () {});
     }
   };
 
