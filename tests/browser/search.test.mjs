@@ -537,6 +537,46 @@ test('a link with a plan filter loads its plan\'s row, not the list of every pla
   await page.context().close();
 });
 
+test('a narrow filter: its documents holding the word, verified all at once, in the same order', { skip }, async () => {
+  const page = await newPage();
+  await openSearch(page, '');
+  const r = await page.evaluate(async () => {
+    const A = window.planpressSearch, E = A.engine, plans = await E.plans(), out = [];
+    for (const w of ['学会', '科技', '建设', '科普', '服务']) {
+      // every document holding the word, ranked, without filters
+      const whole = await A.all(w, {}, { records: false });
+      for (const p of plans) {
+        const fresh = new A.Engine(E.base);
+        const Q = new A.Query(fresh, w, { plan: p[0] });
+        await Q.init();
+        let got = [];
+        for (;;) { const x = await Q.next(10); if (!x.length) break; got = got.concat(x); }
+        const want = whole.filter((x) => x.doc >= p[2] && x.doc < p[3]);
+        out.push({ w, plan: p[0], narrow: Q.narrow ? Q.narrow.length : null,
+          got: got.map((x) => x.doc + ':' + x.score), want: want.map((x) => x.doc + ':' + x.score),
+          segments: [...fresh.files.keys()].filter((k) => /^t\/.*-\d+\.bin$/.test(k)).length });
+      }
+    }
+    return out;
+  });
+  const narrowed = r.filter((x) => x.narrow !== null);
+  assert.ok(narrowed.length >= 1, `a plan narrow enough: ${JSON.stringify(r.map((x) => [x.w, x.plan, x.narrow]))}`);
+  for (const x of r) {
+    // the same documents, in the order of the whole ranking
+    assert.deepEqual(x.got, x.want, `${x.w} in ${x.plan}`);
+  }
+  // the narrow ones read none of the word's ranked list
+  for (const x of narrowed) assert.equal(x.segments, 0, `${x.w} in ${x.plan}: ${x.segments} segments`);
+  // a filter no document passes: no results, and nothing of the word's lists
+  const fresh = await newPage();
+  assert.equal(await openSearch(fresh, qs('学会') + '&body=no-such-body'), 'none');
+  const files = await fresh.evaluate(() => performance.getEntriesByType('resource')
+    .map((e) => new URL(e.name).pathname).filter((p) => p.includes('/search/t/')));
+  assert.deepEqual(files, []);
+  await page.context().close();
+  await fresh.context().close();
+});
+
 test('no results: a message, no links', { skip }, async () => {
   const page = await newPage();
   assert.equal(await openSearch(page, qs('量子引力弦论')), 'none');
