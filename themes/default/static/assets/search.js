@@ -1276,11 +1276,12 @@
       }
       li.appendChild(a);
       frag.appendChild(li);
+      this.list.appendChild(frag);
       if (!firstNew) {
         firstNew = a;
         if (!fromButton) this.firstTime = performance.now() - this.t0;
+        else a.focus(); // ("more" by keyboard: on to the first new result, as it comes)
       }
-      this.list.appendChild(frag);
     }
     var shown = this.list.querySelectorAll('a.search-result').length;
     var done = query.exhausted && !query.heap.size;
@@ -1292,7 +1293,6 @@
     else if (query.total !== null) this.say(this.fmt('count', { n: query.total }));
     else this.say(this.fmt('shown', { n: shown }));
     this.app.dataset.state = shown ? 'results' : done ? 'none' : 'paused';
-    if (fromButton && firstNew) firstNew.focus();
   };
 
   // ---- start ----------------------------------------------------------------
