@@ -299,9 +299,9 @@
   };
   // What verifying a candidate costs: the bytes of a chunk on average, and
   // REQUEST more for its request. A request is weighed as 4 KB: in
-  // Chromium each one costs about 1.5-2 ms of the browser's own work (ten
-  // at once took 18-28 ms on the benchmark's machine, one 5 ms), the time
-  // 4 KB takes at 20 Mbit/s; so a membership of 20 KB is loaded rather
+  // Chromium each one costs about 1.5-3 ms of the browser's own work (ten
+  // at once took 20-40 ms on the benchmark's machine, one 5-8 ms), the
+  // time 4 KB takes at 20 Mbit/s; so a membership of 20 KB is loaded rather
   // than five more candidates verified with a request each.
   var REQUEST = 4096;
   Engine.prototype.checkCost = function () {
