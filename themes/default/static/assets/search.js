@@ -551,13 +551,20 @@
     // Several words, all in the index: first the documents holding them all.
     // Every word's driver must be in the document; the candidates come from
     // the rarest word (the primary) and from what the tops of the words'
-    // lists show, then their first segments (fetched while the first
-    // candidates are verified: see refine).
-    // (costly memberships wait until verification shows they are needed)
-    var cheap = [], drv = [];
+    // lists show, then their first segments (see refine).
+    // A driver's membership is loaded at once when small, or when the
+    // first candidates (from the other words' lists) would be expected to
+    // lack its word often enough to cost more in verifications than the
+    // membership does (as if the words were independent: a word in half
+    // the documents fails half of them). The words' first segments are
+    // asked for in the same round.
+    var cheap = [], drv = [], nd = m.docs;
     this.drv = drv;
+    this.refineP = Promise.all(this.streams.map(function (s) { return E.segment(s.driver, 0); }));
+    this.refineP.catch(function () {});
     this.streams.forEach(function (s) {
-      if (E.memberCost(s.driver) <= 4 * CHEAP) cheap.push(s.driver);
+      var misses = PAGE * (1 - s.df / nd), cost = E.memberCost(s.driver);
+      if (cost <= 4 * CHEAP || misses * E.checkCost() >= cost + REQUEST) cheap.push(s.driver);
       else self.lazy.push({ e: s.driver, into: drv });
     });
     (await Promise.all(cheap.map(function (e) { return E.members(e); })
@@ -570,8 +577,6 @@
     };
     this.primary = live.slice().sort(function (a, b) { return a.df - b.df; })[0];
     var firsts = this.streams.map(function (s) { return s.driver.top; });
-    this.refineP = Promise.all(this.streams.map(function (s) { return E.segment(s.driver, 0); }));
-    this.refineP.catch(function () {});
     this.streams.forEach(function (s, k) {
       s.known = new Map();
       for (var i = 0; i < firsts[k].docs.length; i++) s.known.set(firsts[k].docs[i], firsts[k].cls[i]);
