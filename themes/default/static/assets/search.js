@@ -539,7 +539,7 @@
     // memberships that may be loaded later, and where each goes
     this.lazy = [];
     this.streams.forEach(function (s) {
-      if (!s.empty) s.lazy.forEach(function (e) { self.lazy.push({ e: e, into: s.mem }); });
+      if (!s.empty) s.lazy.forEach(function (e) { self.lazy.push({ e: e, into: s.mem, w: s.w }); });
     });
     var live = this.streams.filter(function (s) { return !s.empty; });
     if (!live.length) { this.exhausted = true; this.total = 0; return this; }
@@ -565,7 +565,7 @@
     this.streams.forEach(function (s) {
       var misses = PAGE * (1 - s.df / nd), cost = E.memberCost(s.driver);
       if (cost <= 4 * CHEAP || misses * E.checkCost() >= cost + REQUEST) cheap.push(s.driver);
-      else self.lazy.push({ e: s.driver, into: drv });
+      else self.lazy.push({ e: s.driver, into: drv, w: s.w });
     });
     (await Promise.all(cheap.map(function (e) { return E.members(e); })
       .concat(this.streams.map(function (s) { return s.ready(); }))))
@@ -599,33 +599,53 @@
   // terms they lack: a membership that would have excluded `miss` of the
   // `tried` candidates verified so far would spare about miss / tried ×
   // `left` of the verifications still to come, each a chunk and a request.
-  // Memberships are weighed greedily, the failures that one explains no
-  // longer counting for the next (nor for the share of candidates that
-  // hold the words).
+  // Memberships are weighed greedily. A failure that a chosen membership
+  // excludes no longer counts for a term that overlaps the chosen one in
+  // the phrase (强科普 and 加强科 are missing together because they share
+  // 强科), but still counts for a term apart from it: a document lacking
+  // both 强科普 and 施建设 says that later candidates, which will hold
+  // 强科普, may lack 施建设 too — loading it now spares a round of failures.
   Query.prototype.tighten = async function (left) {
-    var E = this.E, per = left * E.checkCost() / Math.max(1, this.tried), rest = this.failed, pick = [];
-    while (rest.length && this.lazy.length) {
+    var E = this.E, per = left * E.checkCost() / Math.max(1, this.tried), fails = this.failed, pick = [];
+    // whether a failure's lack of l's term is explained by a chosen term
+    // that overlaps it in the same word
+    var explained = function (rec, l) {
+      for (var j = 0; j < pick.length; j++) {
+        if (pick[j].w === l.w && overlap(l.w, pick[j].e.term, l.e.term) && !holds(rec, pick[j].e.term)) return true;
+      }
+      return false;
+    };
+    while (fails.length && this.lazy.length) {
       var best = -1, bestMiss = 0;
       for (var i = 0; i < this.lazy.length; i++) {
-        if (this.tier !== 1 && this.lazy[i].into === this.drv) continue; // (drivers: for the first tier)
-        var miss = 0, t = this.lazy[i].e.term;
-        for (var k = 0; k < rest.length; k++) if (!holds(rest[k], t)) miss++;
-        if (miss && (best < 0 || miss / E.memberCost(this.lazy[i].e) > bestMiss / E.memberCost(this.lazy[best].e))) {
+        var l = this.lazy[i];
+        if (this.tier !== 1 && l.into === this.drv) continue; // (drivers: for the first tier)
+        var miss = 0;
+        for (var k = 0; k < fails.length; k++) if (!holds(fails[k], l.e.term) && !explained(fails[k], l)) miss++;
+        if (miss && (best < 0 || miss / E.memberCost(l.e) > bestMiss / E.memberCost(this.lazy[best].e))) {
           best = i;
           bestMiss = miss;
         }
       }
       if (best < 0 || bestMiss * per < E.memberCost(this.lazy[best].e) + REQUEST) break;
-      var l = this.lazy.splice(best, 1)[0];
-      pick.push(l);
-      rest = rest.filter(function (rec) { return holds(rec, l.e.term); });
+      pick.push(this.lazy.splice(best, 1)[0]);
     }
-    this.tried -= this.failed.length - rest.length;
+    // the failures no chosen membership excludes
+    var rest = fails.filter(function (rec) {
+      return pick.every(function (l) { return holds(rec, l.e.term); });
+    });
+    this.tried -= fails.length - rest.length;
     this.failed = rest;
     if (!pick.length) return;
     var mems = await Promise.all(pick.map(function (l) { return E.members(l.e); }));
     pick.forEach(function (l, i) { l.into.push(mems[i]); });
   };
+
+  // Whether two terms of a word share characters where they stand in it.
+  function overlap(w, a, b) {
+    var i = w.n.indexOf(a), j = w.n.indexOf(b);
+    return i >= 0 && j >= 0 && i < j + b.length && j < i + a.length;
+  }
 
   // The first segments of the words' lists: more documents whose classes
   // are known, lower frontiers, and so tighter bounds (a word's frontier
@@ -788,10 +808,15 @@
       for (var i = 0; i < res.length; i++) this.heap.push(res[i]);
       if (res.length < batch.length) {
         // False candidates: the driver's first segment if the next batch
-        // runs past the top of its list; memberships of more terms of the
-        // phrase, if worth it (both in one round trip).
+        // runs past the top of its list, and its second when that is small
+        // (the memberships loaded now may pass few of the first's 112 more
+        // candidates: 加强科普设施建设 read the second a round later);
+        // memberships of more terms of the phrase, if worth it (all in one
+        // round trip).
         if (s.cursor.nearEnd(this.batchSize(n - out.length, verified, limit))) {
           this.E.segment(s.driver, 0).catch(function () {});
+          var segs = s.driver.segs;
+          if (segs && segs.length > 1 && segs[1].bytes <= CHEAP) this.E.segment(s.driver, 1).catch(function () {});
         }
         await this.tighten(this.left(n - out.length, verified, limit));
       }
