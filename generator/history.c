@@ -113,10 +113,15 @@ static const char *S_id_of_blob(walk_ctx *w, const unsigned char oid[20], const 
     const char *key = arena_printf(w->a, "id %s %s", hex, stem); /* the id falls back to the stem */
     const char *id = strmap_get(&w->ids, key);
     if (id) return id;
+    kept_blob *kb;
     size_t vlen = 0;
     const char *cached = w->cache ? cache_get(w->cache, key, &vlen) : NULL;
     if (cached && vlen > 0 && cached[vlen - 1] == '\0' && text_is_id(cached)) {
         id = cached;
+    } else if ((kb = strmap_get(&w->blobs, hex)) != NULL) {
+        /* read ahead, in parallel (S_read_ahead) */
+        id = history_plan_id(w->a, kb->src, kb->len, stem);
+        if (w->cache) cache_put(w->cache, key, id, strlen(id) + 1);
     } else {
         char *src = NULL;
         size_t len = 0;
@@ -127,14 +132,10 @@ static const char *S_id_of_blob(walk_ctx *w, const unsigned char oid[20], const 
         id = history_plan_id(w->a, src, len, stem);
         w->blobs_read++;
         if (w->cache) cache_put(w->cache, key, id, strlen(id) + 1);
-        if (!strmap_get(&w->blobs, hex)) {
-            kept_blob *kb = arena_alloc(w->a, sizeof *kb);
-            kb->src = src;
-            kb->len = len;
-            strmap_put(&w->blobs, arena_strdup(w->a, hex), kb);
-        } else {
-            free(src);
-        }
+        kb = arena_alloc(w->a, sizeof *kb);
+        kb->src = src;
+        kb->len = len;
+        strmap_put(&w->blobs, arena_strdup(w->a, hex), kb);
     }
     strmap_put(&w->ids, key, (void *)id);
     return id;
@@ -728,6 +729,105 @@ static void S_free_blobs(strmap *blobs) {
         }
 }
 
+/* ---- the walk: the commits first, then the blobs, then the revisions --------- */
+
+/* A commit of the walk and the files it changed (in the site's arena). */
+typedef struct walked_commit {
+    repo_commit c;
+    const repo_change *ch;
+    size_t n;
+} walked_commit;
+
+typedef struct walked {
+    arena *a;
+    walked_commit *v;
+    size_t n, cap;
+} walked;
+
+static int S_keep_commit(void *payload, const repo_commit *c, const repo_change *ch, size_t n) {
+    walked *wk = payload;
+    wk->v = arena_grow(wk->a, wk->v, sizeof *wk->v, &wk->cap, wk->n + 1);
+    wk->v[wk->n++] = (walked_commit){*c, ch, n};
+    return 0;
+}
+
+/* A blob to read ahead of the walk's second pass. */
+typedef struct ahead_job {
+    unsigned char oid[20];
+    const char *path;
+    const char *hex;
+    char *src;
+    size_t len;
+    int ok;
+} ahead_job;
+
+typedef struct ahead_ctx {
+    repo **handles;
+    ahead_job *jobs;
+    diag *quiet;
+} ahead_ctx;
+
+static void S_read_one(void *vctx, size_t i, int worker) {
+    ahead_ctx *x = vctx;
+    ahead_job *j = &x->jobs[i];
+    j->ok = repo_read_blob(x->handles[worker], j->oid, j->path, &j->src, &j->len, x->quiet) == 0;
+}
+
+/* Reads, on `jobs` threads, the blobs whose plan ids the walk will ask for
+ * and that it neither knows (the current files) nor finds in the cache.
+ * Out of a pack, a blob can be a long chain of deltas to inflate (1.3 ms
+ * a blob on the benchmark's repository of 2,000 commits, nearly all of the
+ * walk), and the walk itself is one thread. A blob that cannot be read is
+ * left to the walk, which reports it where it stands. */
+static void S_read_ahead(walk_ctx *w, const walked *wk, repo **handles, int jobs) {
+    strmap want;
+    strmap_init(&want, w->a);
+    ahead_job *v = NULL;
+    size_t n = 0, cap = 0, plen = strlen(w->plans_prefix);
+    for (size_t k = 0; k < wk->n; k++) {
+        for (size_t i = 0; i < wk->v[k].n; i++) {
+            const repo_change *x = &wk->v[k].ch[i];
+            if (strncmp(x->path, w->plans_prefix, plen) != 0 || !text_ends_with(x->path, ".md")) continue;
+            /* the blobs S_on_commit asks the ids of */
+            const unsigned char *oids[2] = {x->kind == REPO_DELETED ? x->old_oid : x->new_oid,
+                                            x->kind == REPO_MODIFIED ? x->old_oid : NULL};
+            for (int side = 0; side < 2; side++) {
+                if (!oids[side]) continue;
+                char hex[41];
+                S_hex(oids[side], hex);
+                if (strmap_get(&want, hex) || strmap_get(&w->blobs, hex)) continue;
+                const char *key = arena_printf(w->a, "id %s %s", hex, S_stem(w->a, x->path));
+                if (strmap_get(&w->ids, key)) continue;
+                size_t vlen = 0;
+                const char *cached = w->cache ? cache_get(w->cache, key, &vlen) : NULL;
+                if (cached && vlen > 0 && cached[vlen - 1] == '\0' && text_is_id(cached)) {
+                    strmap_put(&w->ids, key, (void *)cached);
+                    continue;
+                }
+                v = arena_grow(w->a, v, sizeof *v, &cap, n + 1);
+                memset(&v[n], 0, sizeof v[n]);
+                memcpy(v[n].oid, oids[side], 20);
+                v[n].path = x->path;
+                v[n].hex = arena_strdup(w->a, hex);
+                strmap_put(&want, v[n].hex, &v[n]);
+                n++;
+            }
+        }
+    }
+    if (!n) return;
+    ahead_ctx x = {handles, v, diag_new(0)};
+    workers_run(jobs, n, S_read_one, &x);
+    diag_free(x.quiet);
+    for (size_t i = 0; i < n; i++) {
+        if (!v[i].ok) continue;
+        kept_blob *kb = arena_alloc(w->a, sizeof *kb);
+        kb->src = v[i].src;
+        kb->len = v[i].len;
+        strmap_put(&w->blobs, v[i].hex, kb);
+        w->blobs_read++;
+    }
+}
+
 int history_collect(site *s, repo *r, int jobs, const sandbox_limits *limits, const char *cache_path,
                     diag *d) {
     walk_ctx w;
@@ -759,9 +859,33 @@ int history_collect(site *s, repo *r, int jobs, const sandbox_limits *limits, co
         S_hex(doc->oid, hex);
         strmap_put(&w.ids, arena_printf(s->a, "id %s %s", hex, S_stem(s->a, doc->path)), (void *)doc->id);
     }
-    if (repo_walk_history(r, s->a, &s->commit, w.prefix, HISTORY_MAX_COMMITS, S_on_commit, &w,
-                          &shallow, d) < 0 ||
-        w.failed) {
+    /* worker threads, each with its own handle on the repository: for the
+     * blobs read ahead of the walk, then for the plans' revisions */
+    if (jobs < 1) jobs = 1;
+    repo **handles = calloc((size_t)jobs, sizeof *handles);
+    if (!handles) {
+        cache_free(kept);
+        return -1;
+    }
+    handles[0] = r;
+    for (int k = 1; k < jobs; k++)
+        if (repo_open_again(&handles[k], r) < 0) {
+            jobs = k;
+            break;
+        }
+    /* the commits and what each changed; then the blobs whose plan ids are
+     * needed, in parallel; then each commit's revisions, in order */
+    walked wk = {s->a, NULL, 0, 0};
+    int rc = repo_walk_history(r, s->a, &s->commit, w.prefix, HISTORY_MAX_COMMITS, S_keep_commit, &wk,
+                               &shallow, d);
+    if (rc == 0) {
+        S_read_ahead(&w, &wk, handles, jobs);
+        for (size_t k = 0; k < wk.n && !w.failed; k++)
+            if (S_on_commit(&w, &wk.v[k].c, wk.v[k].ch, wk.v[k].n)) w.failed = 1;
+    }
+    if (rc < 0 || w.failed) {
+        for (int k = 1; k < jobs; k++) repo_free(handles[k]);
+        free(handles);
         cache_free(kept);
         S_free_blobs(&w.blobs);
         return -1;
@@ -777,6 +901,8 @@ int history_collect(site *s, repo *r, int jobs, const sandbox_limits *limits, co
     progress_step_time("history", "walk", &ts);
     if (progress_timings()) fprintf(stderr, "planpress:   history walk read %zu blobs\n", w.blobs_read);
     if (indicator_trail_build(s, r, w.trail, w.ntrail, shallow, limits, d) < 0) {
+        for (int k = 1; k < jobs; k++) repo_free(handles[k]);
+        free(handles);
         cache_free(kept);
         S_free_blobs(&w.blobs);
         return -1;
@@ -789,19 +915,6 @@ int history_collect(site *s, repo *r, int jobs, const sandbox_limits *limits, co
         pj[i].newest = strmap_get(&w.heads, s->plans[i]->doc.id);
         s->plans[i]->history_cut = shallow;
     }
-    if (jobs < 1) jobs = 1;
-    repo **handles = calloc((size_t)jobs, sizeof *handles);
-    if (!handles) {
-        cache_free(kept);
-        S_free_blobs(&w.blobs);
-        return -1;
-    }
-    handles[0] = r;
-    for (int k = 1; k < jobs; k++)
-        if (repo_open_again(&handles[k], r) < 0) {
-            jobs = k;
-            break;
-        }
     int en = s->cfg.language && strcmp(s->cfg.language, "en") == 0;
     build_ctx ctx = {s, handles, d, pj, en ? "%zu unchanged paragraphs" : "%zu 段未改动", kept, &w.blobs, 0};
     workers_run(jobs, s->nplans, S_plan_history, &ctx);

@@ -415,3 +415,27 @@ t_history_cache_reuses_and_never_changes_output() {
     expect_status 0
     grep -q 'cannot write the cache' <<<"$err" || fail "no note about the cache: $err"
 }
+
+# A past version whose blob is missing from the repository (a damaged
+# clone): the walk reads the blobs it needs ahead, on several threads, and
+# leaves a failed read to the walk itself, so the error is reported once,
+# with the file it belongs to, and the site of the build before stays whole.
+t_missing_past_blob_is_reported_once() {
+    mkrepo r
+    printf -- '---\nid: p\ntitle: 规划\n---\n正文一。\n' > r/content/plans/p.md
+    printf -- '---\nid: q\ntitle: 另一规划\n---\n正文。\n' > r/content/plans/q.md
+    commit_at r "2020-01-10T10:00:00+08:00" "一"
+    pp build --repo r --out public --quiet
+    expect_status 0
+    sed -i 's/正文一/正文二/' r/content/plans/p.md
+    commit_at r "2020-02-10T10:00:00+08:00" "二"
+    old=$(git -C r rev-parse HEAD~1:content/plans/p.md)
+    rm -f "r/.git/objects/${old:0:2}/${old:2}"
+    pp build --repo r --out public --jobs 2
+    expect_status 3
+    expect_err "content/plans/p.md: error: cannot read the object"
+    [ "$(grep -c 'cannot read the object' <<<"$err")" = 1 ] || fail "reported more than once: $err"
+    # the site of the first build, untouched
+    expect_file public/plans/p/index.html '正文一'
+    expect_no_match public/plans/p/index.html '正文二'
+}
