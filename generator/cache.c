@@ -182,6 +182,23 @@ const void *cache_get(cache *c, const char *key, size_t *len) {
     return e->val;
 }
 
+static void S_add(cache *c, const char *key, const unsigned char *val, size_t len) {
+    pthread_mutex_lock(&c->lock);
+    if (c->nadded == c->cap) {
+        size_t nc = c->cap ? 2 * c->cap : 64;
+        cache_entry *na = realloc(c->added, nc * sizeof *na);
+        if (!na) {
+            pthread_mutex_unlock(&c->lock);
+            free((void *)key);
+            return;
+        }
+        c->added = na;
+        c->cap = nc;
+    }
+    c->added[c->nadded++] = (cache_entry){key, val, len, 1};
+    pthread_mutex_unlock(&c->lock);
+}
+
 void cache_put(cache *c, const char *key, const void *value, size_t len) {
     if (!c || len > UINT32_MAX) return;
     size_t kl = strlen(key) + 1;
@@ -189,20 +206,14 @@ void cache_put(cache *c, const char *key, const void *value, size_t len) {
     if (!copy) return;
     memcpy(copy, key, kl);
     if (len) memcpy(copy + kl, value, len);
-    pthread_mutex_lock(&c->lock);
-    if (c->nadded == c->cap) {
-        size_t nc = c->cap ? 2 * c->cap : 64;
-        cache_entry *na = realloc(c->added, nc * sizeof *na);
-        if (!na) {
-            pthread_mutex_unlock(&c->lock);
-            free(copy);
-            return;
-        }
-        c->added = na;
-        c->cap = nc;
-    }
-    c->added[c->nadded++] = (cache_entry){(const char *)copy, copy + kl, len, 1};
-    pthread_mutex_unlock(&c->lock);
+    S_add(c, (const char *)copy, copy + kl, len); /* (freed with the key) */
+}
+
+void cache_put_ref(cache *c, const char *key, const void *value, size_t len) {
+    if (!c || len > UINT32_MAX) return;
+    char *k = strdup(key);
+    if (!k) return;
+    S_add(c, k, value, len);
 }
 
 static int S_write_entry(FILE *f, const cache_entry *e) {

@@ -37,6 +37,10 @@ const void *cache_get(cache *c, const char *key, size_t *len);
 
 /* Keeps a new value (copied). Safe from several threads at once. */
 void cache_put(cache *c, const char *key, const void *value, size_t len);
+/* Keeps a new value without copying it: the caller's bytes must stay as
+ * they are until cache_save (a revision kept once, in its plan's arena,
+ * rather than twice). Safe from several threads at once. */
+void cache_put_ref(cache *c, const char *key, const void *value, size_t len);
 
 /* Writes the used and new entries when they differ from what was read.
  * A failure is a warning (the build does not need the cache). */

@@ -650,43 +650,62 @@ static void S_plan_history(void *vctx, size_t i, int worker) {
             failed = 1;
             break;
         }
+        /* With the cache, the revision is kept once: encoded into the plan's
+         * arena, read back from there (as a revision found in the cache is),
+         * and the cache refers to those bytes. Until then its text, title and
+         * diff stay where they were made. */
+        int keep = key != NULL;
         if (!out->deleted) {
             title = cur.p && cur.p->doc.title ? cur.p->doc.title : NULL;
             if (cur.p) {
-                out->html = cur.p == j->p ? cur.p->doc.md.html
-                                           : arena_strndup(a, cur.p->doc.md.html, cur.p->doc.md.html_len);
+                out->html = keep || cur.p == j->p ? cur.p->doc.md.html
+                                                   : arena_strndup(a, cur.p->doc.md.html, cur.p->doc.md.html_len);
                 out->html_len = cur.p->doc.md.html_len;
             }
         } else {
             title = prev.p && prev.p->doc.title ? prev.p->doc.title : NULL;
         }
-        if (title) title = arena_strdup(a, title);
+        if (title && !keep) title = arena_strdup(a, title);
         out->title = title ? title : j->p->doc.title;
         /* the text diff against the revision before, as readers see it */
+        strbuf dh = STRBUF_INIT;
         if (prev.text && !out->added) {
-            strbuf dh = STRBUF_INIT;
             textdiff_stats st;
             memset(&st, 0, sizeof st);
             if (textdiff_html(&dh, prev.text, prev.tlen, cur.text ? cur.text : "", cur.text ? cur.tlen : 0,
                               ctx->fold_fmt, 2, &st) == 0 &&
                 !dh.oom) {
-                out->diff_html = arena_strndup(a, sb_str(&dh), dh.len);
+                out->diff_html = keep ? sb_str(&dh) : arena_strndup(a, sb_str(&dh), dh.len);
                 out->same = st.same;
                 out->added_blocks = st.added;
                 out->removed_blocks = st.removed;
                 out->changed_blocks = st.changed;
                 out->moved_blocks = st.moved;
             }
-            sb_free(&dh);
         }
         /* no changes in the plan's terms across a version that does not parse */
         if (prev.p && cur.p) S_plan_changes(a, prev.p, cur.p, out);
-        if (key) {
+        if (keep) {
             strbuf v = STRBUF_INIT;
             S_encode(&v, out, title);
-            if (!v.oom) cache_put(ctx->cache, key, v.ptr, v.len);
+            size_t elen = v.len;
+            unsigned char *enc = v.oom ? NULL : arena_alloc(a, elen ? elen : 1);
+            if (enc) memcpy(enc, v.ptr, elen);
             sb_free(&v);
+            const char *t = NULL;
+            plan_revision dec = *out;
+            if (enc && S_decode(a, enc, elen, &dec, &t) == 0) {
+                *out = dec;
+                out->title = t ? t : j->p->doc.title;
+                cache_put_ref(ctx->cache, key, enc, elen);
+            } else {
+                /* (out of memory) copies, as without the cache */
+                if (out->html && out->html != j->p->doc.md.html) out->html = arena_strndup(a, out->html, out->html_len);
+                if (out->diff_html) out->diff_html = arena_strdup(a, out->diff_html);
+                if (title) out->title = arena_strdup(a, title);
+            }
         }
+        sb_free(&dh);
         /* this version becomes the previous one */
         S_version_free(&prev);
         prev = cur;
