@@ -521,7 +521,7 @@ static void S_put_str(strbuf *b, const char *s, size_t len) {
 
 static void S_put_cstr(strbuf *b, const char *s) { S_put_str(b, s, s ? strlen(s) : 0); }
 
-static void S_encode(strbuf *b, const plan_revision *out, const char *title) {
+void history_revision_encode(strbuf *b, const plan_revision *out, const char *title) {
     S_put_cstr(b, title);
     S_put_str(b, out->html, out->html_len);
     S_put_cstr(b, out->diff_html);
@@ -573,7 +573,7 @@ static const char *S_get_str(reader *r, size_t *len) {
 }
 
 /* Fills a revision from a cached value; -1 when it is malformed. */
-static int S_decode(arena *a, const void *val, size_t len, plan_revision *out, const char **title) {
+int history_revision_decode(arena *a, const void *val, size_t len, plan_revision *out, const char **title) {
     reader r = {val, (const unsigned char *)val + len, 0};
     *title = S_get_str(&r, NULL);
     out->html = S_get_str(&r, &out->html_len);
@@ -638,7 +638,7 @@ static void S_plan_history(void *vctx, size_t i, int worker) {
         size_t vlen = 0;
         const void *val = key ? cache_get(ctx->cache, key, &vlen) : NULL;
         const char *title = NULL;
-        if (val && S_decode(a, val, vlen, out, &title) == 0) {
+        if (val && history_revision_decode(a, val, vlen, out, &title) == 0) {
             out->title = title ? title : j->p->doc.title;
             S_version_free(&prev); /* this version is not loaded: the next loads it if it needs it */
             continue;
@@ -687,14 +687,14 @@ static void S_plan_history(void *vctx, size_t i, int worker) {
         if (prev.p && cur.p) S_plan_changes(a, prev.p, cur.p, out);
         if (keep) {
             strbuf v = STRBUF_INIT;
-            S_encode(&v, out, title);
+            history_revision_encode(&v, out, title);
             size_t elen = v.len;
             unsigned char *enc = v.oom ? NULL : arena_alloc(a, elen ? elen : 1);
             if (enc) memcpy(enc, v.ptr, elen);
             sb_free(&v);
             const char *t = NULL;
             plan_revision dec = *out;
-            if (enc && S_decode(a, enc, elen, &dec, &t) == 0) {
+            if (enc && history_revision_decode(a, enc, elen, &dec, &t) == 0) {
                 *out = dec;
                 out->title = t ? t : j->p->doc.title;
                 cache_put_ref(ctx->cache, key, enc, elen);

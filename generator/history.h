@@ -8,6 +8,7 @@
 #include "model.h"
 #include "repo.h"
 #include "sandbox.h"
+#include "strbuf.h"
 
 /* At most this many commits are walked (docs/history.md). */
 #define HISTORY_MAX_COMMITS 100000
@@ -25,5 +26,12 @@ int history_collect(site *s, repo *r, int jobs, const sandbox_limits *limits, co
 /* The plan id a file's bytes declare (front matter `id:`), else `stem`.
  * Exposed for tests. */
 const char *history_plan_id(arena *a, const char *src, size_t len, const char *stem);
+
+/* A revision's results as the cache keeps them, and back: the decoder fills
+ * html, diff_html, the counts and changes of `out` (pointing into `val`, which
+ * must end in the bytes it read) and *title; -1 when the bytes are malformed
+ * (a cache from a damaged file). Exposed for the fuzz target. */
+void history_revision_encode(strbuf *b, const plan_revision *rev, const char *title);
+int history_revision_decode(arena *a, const void *val, size_t len, plan_revision *out, const char **title);
 
 #endif
