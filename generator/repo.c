@@ -4,11 +4,13 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <git2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "strbuf.h"
 #include "text.h"
@@ -339,6 +341,57 @@ int repo_read_host_file(const char *path, char **data, size_t *len, diag *d) {
     return 0;
 }
 
+/* The checked-out copy of a committed file, when its bytes are the blob's:
+ * a blob's id is the hash of its bytes, so a file that hashes to it is that
+ * blob, byte for byte, and reading it costs a fraction of reading the blob
+ * out of a pack (where it can be a chain of up to 50 deltas to inflate:
+ * 10,000 plans after 5,000 commits, 0.5 ms a file). 1 when *data holds
+ * the blob; 0 when there is no such copy (no working tree, another file,
+ * edited, missing): then the blob is read from Git. */
+static int S_read_checked_out(repo *r, const repo_file *f, char **data, size_t *len) {
+    const char *wd = git_repository_workdir(r->git);
+    if (!wd) return 0;
+    strbuf p = STRBUF_INIT;
+    sb_puts(&p, wd);
+    sb_puts(&p, f->path);
+    /* not through a symbolic link, and never waiting on a FIFO or a device
+     * put where a file was checked out: only a regular file is read */
+    int fd = p.oom ? -1 : open(sb_str(&p), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    sb_free(&p);
+    if (fd < 0) return 0;
+    struct stat st;
+    char *buf = NULL;
+    size_t n = 0;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (unsigned long long)st.st_size <= REPO_MAX_FILE_SIZE) {
+        n = (size_t)st.st_size;
+        buf = malloc(n + 1);
+        size_t got = 0;
+        while (buf && got < n) {
+            ssize_t k = read(fd, buf + got, n - got);
+            if (k < 0 && errno == EINTR) continue;
+            if (k <= 0) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            got += (size_t)k;
+        }
+    }
+    close(fd);
+    if (!buf) return 0;
+    git_oid h;
+    if (git_odb_hash(&h, buf, n, GIT_OBJECT_BLOB) < 0 || memcmp(h.id, f->oid, 20) != 0) {
+        free(buf);
+        return 0;
+    }
+    buf[n] = '\0';
+    *data = buf;
+    *len = n;
+    return 1;
+}
+
+static int S_read_object(repo *r, const repo_file *f, char **data, size_t *len, diag *d);
+
 int repo_read(repo *r, const repo_file *f, char **data, size_t *len, diag *d) {
     *data = NULL;
     *len = 0;
@@ -350,6 +403,12 @@ int repo_read(repo *r, const repo_file *f, char **data, size_t *len, diag *d) {
         sb_free(&p);
         return rc;
     }
+    if (S_read_checked_out(r, f, data, len)) return 0;
+    return S_read_object(r, f, data, len, d);
+}
+
+/* The blob itself, out of Git's object database. */
+static int S_read_object(repo *r, const repo_file *f, char **data, size_t *len, diag *d) {
     git_oid oid;
     git_blob *b = NULL;
     memcpy(oid.id, f->oid, 20);
@@ -568,9 +627,8 @@ int repo_read_blob(repo *r, const unsigned char oid[20], const char *shown_path,
     memset(&f, 0, sizeof f);
     f.path = shown_path;
     memcpy(f.oid, oid, 20);
-    int wt = r->worktree;
-    r->worktree = 0; /* history always comes from Git */
-    int rc = repo_read(r, &f, data, len, d);
-    r->worktree = wt;
-    return rc;
+    *data = NULL;
+    *len = 0;
+    /* history always comes from Git (a past version is seldom the file checked out) */
+    return S_read_object(r, &f, data, len, d);
 }

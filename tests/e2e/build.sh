@@ -57,6 +57,25 @@ t_reads_committed_tree_not_worktree() {
     expect_file public2/plans/alpha/index.html 'Uncommitted title'
 }
 
+# Committed files are read from their checked-out copies when these hash to
+# the committed blob (docs/architecture.md): an edit, even of the same
+# length, is never published, and a FIFO put where a file was checked out is
+# never waited on.
+t_checked_out_copy_read_only_when_it_is_the_blob() {
+    mkrepo r
+    plan r alpha "Committed title"
+    plan r beta "Beta title"
+    commit_at r "2020-02-01T10:00:00+08:00" "Add alpha and beta"
+    sed -i 's/Committed title/Committed TITLE/' r/content/plans/alpha.md
+    rm r/content/plans/beta.md
+    mkfifo r/content/plans/beta.md
+    PP_TIMEOUT=30 pp build --repo r --out public --quiet
+    expect_status 0
+    expect_file public/plans/alpha/index.html 'Committed title'
+    expect_no_match public/plans/alpha/index.html 'Committed TITLE'
+    expect_file public/plans/beta/index.html 'Beta title'
+}
+
 t_ref_and_as_of_pick_revisions() {
     mkrepo r
     plan r alpha "First"
