@@ -133,7 +133,6 @@ int build_run(const build_options *opt) {
     /* The search index depends on the content alone, not on its history:
      * it is written first, so that its memory is given back before the
      * history's is taken (10,000 plans, 5,000 commits: peak 2.48 -> 2.26 GB). */
-    int searched = 0;
     if (!opt->check_only && !diag_errors(d)) {
         if (output_begin(&o, opt->out ? opt->out : "public", d) < 0) {
             status = EXIT_IO;
@@ -143,7 +142,6 @@ int build_run(const build_options *opt) {
             status = diag_errors(d) ? EXIT_CONTENT : EXIT_IO;
             goto done;
         }
-        searched = 1;
         S_stage_time("search", &ts);
     }
     if (!opt->no_history && !opt->check_only && !diag_errors(d)) {
@@ -171,7 +169,7 @@ int build_run(const build_options *opt) {
         status = EXIT_CONTENT;
         goto done;
     }
-    if (opt->check_only || !searched) goto done;
+    if (opt->check_only || !o) goto done; /* (no output begun: the content had errors) */
 
     render_options ropt = {jobs, "planpress " PP_VERSION, limits};
     progress_stage("rendering", render_page_count(&s));

@@ -104,20 +104,31 @@ static void S_hex(const unsigned char oid[20], char hex[41]) {
     for (int i = 0; i < 20; i++) snprintf(hex + 2 * i, 3, "%02x", oid[i]);
 }
 
+/* The cache's key for the plan id a blob declares under a path (the id
+ * falls back to the file's stem). */
+static const char *S_id_key(arena *a, const char *hex, const char *path) {
+    return arena_printf(a, "id %s %s", hex, S_stem(a, path));
+}
+
+/* The plan id the cache holds under key, or NULL (none, or not an id). */
+static const char *S_cached_id(walk_ctx *w, const char *key) {
+    size_t vlen = 0;
+    const char *cached = w->cache ? cache_get(w->cache, key, &vlen) : NULL;
+    return cached && vlen > 0 && cached[vlen - 1] == '\0' && text_is_id(cached) ? cached : NULL;
+}
+
 /* The plan id a blob declares. Reading a blob out of a pack can mean
  * inflating a long chain of deltas: the ids are kept in the cache too. */
 static const char *S_id_of_blob(walk_ctx *w, const unsigned char oid[20], const char *path) {
     char hex[41];
     S_hex(oid, hex);
     const char *stem = S_stem(w->a, path);
-    const char *key = arena_printf(w->a, "id %s %s", hex, stem); /* the id falls back to the stem */
+    const char *key = S_id_key(w->a, hex, path);
     const char *id = strmap_get(&w->ids, key);
     if (id) return id;
     kept_blob *kb;
-    size_t vlen = 0;
-    const char *cached = w->cache ? cache_get(w->cache, key, &vlen) : NULL;
-    if (cached && vlen > 0 && cached[vlen - 1] == '\0' && text_is_id(cached)) {
-        id = cached;
+    if ((id = S_cached_id(w, key)) != NULL) {
+        /* (kept from an earlier build) */
     } else if ((kb = strmap_get(&w->blobs, hex)) != NULL) {
         /* read ahead, in parallel (S_read_ahead) */
         id = history_plan_id(w->a, kb->src, kb->len, stem);
@@ -815,11 +826,9 @@ static void S_read_ahead(walk_ctx *w, const walked *wk, repo **handles, int jobs
                 char hex[41];
                 S_hex(oids[side], hex);
                 if (strmap_get(&want, hex) || strmap_get(&w->blobs, hex)) continue;
-                const char *key = arena_printf(w->a, "id %s %s", hex, S_stem(w->a, x->path));
+                const char *key = S_id_key(w->a, hex, x->path), *cached;
                 if (strmap_get(&w->ids, key)) continue;
-                size_t vlen = 0;
-                const char *cached = w->cache ? cache_get(w->cache, key, &vlen) : NULL;
-                if (cached && vlen > 0 && cached[vlen - 1] == '\0' && text_is_id(cached)) {
+                if ((cached = S_cached_id(w, key)) != NULL) {
                     strmap_put(&w->ids, key, (void *)cached);
                     continue;
                 }
@@ -876,7 +885,7 @@ int history_collect(site *s, repo *r, int jobs, const sandbox_limits *limits, co
         if (S_zero_oid(doc->oid) || !doc->path) continue;
         char hex[41];
         S_hex(doc->oid, hex);
-        strmap_put(&w.ids, arena_printf(s->a, "id %s %s", hex, S_stem(s->a, doc->path)), (void *)doc->id);
+        strmap_put(&w.ids, S_id_key(s->a, hex, doc->path), (void *)doc->id);
     }
     /* worker threads, each with its own handle on the repository: for the
      * blobs read ahead of the walk, then for the plans' revisions */
@@ -902,13 +911,8 @@ int history_collect(site *s, repo *r, int jobs, const sandbox_limits *limits, co
         for (size_t k = 0; k < wk.n && !w.failed; k++)
             if (S_on_commit(&w, &wk.v[k].c, wk.v[k].ch, wk.v[k].n)) w.failed = 1;
     }
-    if (rc < 0 || w.failed) {
-        for (int k = 1; k < jobs; k++) repo_free(handles[k]);
-        free(handles);
-        cache_free(kept);
-        S_free_blobs(&w.blobs);
-        return -1;
-    }
+    int failed = rc < 0 || w.failed;
+    if (failed) goto done;
     s->history = 1;
     s->history_shallow = shallow;
     /* the indicators' audit trail, oldest commit first */
@@ -919,13 +923,7 @@ int history_collect(site *s, repo *r, int jobs, const sandbox_limits *limits, co
     }
     progress_step_time("history", "walk", &ts);
     if (progress_timings()) fprintf(stderr, "planpress:   history walk read %zu blobs\n", w.blobs_read);
-    if (indicator_trail_build(s, r, w.trail, w.ntrail, shallow, limits, d) < 0) {
-        for (int k = 1; k < jobs; k++) repo_free(handles[k]);
-        free(handles);
-        cache_free(kept);
-        S_free_blobs(&w.blobs);
-        return -1;
-    }
+    if ((failed = indicator_trail_build(s, r, w.trail, w.ntrail, shallow, limits, d) < 0)) goto done;
     progress_step_time("history", "indicators", &ts);
 
     plan_job *pj = arena_alloc(s->a, (s->nplans ? s->nplans : 1) * sizeof *pj);
@@ -938,16 +936,18 @@ int history_collect(site *s, repo *r, int jobs, const sandbox_limits *limits, co
     build_ctx ctx = {s, handles, d, pj, en ? "%zu unchanged paragraphs" : "%zu 段未改动", kept, &w.blobs, 0};
     workers_run(jobs, s->nplans, S_plan_history, &ctx);
     progress_step_time("history", "revisions", &ts);
-    if (ctx.cache) {
-        if (!ctx.failed) cache_save(ctx.cache, d);
+    if (kept) {
+        if (!ctx.failed) cache_save(kept, d);
         progress_step_time("history", "cache save", &ts);
-        cache_counts(ctx.cache, &s->history_cache_read, &s->history_cache_hits, &s->history_cache_added);
-        cache_free(ctx.cache);
+        cache_counts(kept, &s->history_cache_read, &s->history_cache_hits, &s->history_cache_added);
     }
-    for (int k = 1; k < jobs; k++) repo_free(handles[k]);
-    free(handles);
     for (size_t i = 0; i < s->nplans; i++)
         if (pj[i].a) arena_adopt(s->a, pj[i].a);
+    failed = ctx.failed;
+done:
+    cache_free(kept);
+    for (int k = 1; k < jobs; k++) repo_free(handles[k]);
+    free(handles);
     S_free_blobs(&w.blobs);
-    return ctx.failed ? -1 : 0;
+    return failed ? -1 : 0;
 }

@@ -306,39 +306,66 @@ int repo_list(repo *r, const repo_commit *c, const char *prefix, arena *a,
     return rc;
 }
 
-int repo_read_host_file(const char *path, char **data, size_t *len, diag *d) {
+/* Reads a regular file whole, NUL-terminated, into *data (malloc'd). Never
+ * waits on a FIFO or a device put where a file was expected (opened
+ * non-blocking, then only a regular file is read); with `nofollow`, not
+ * through a symbolic link. Returns 0, or why not: an errno from open (> 0),
+ * READ_NOT_REGULAR, READ_TOO_LARGE (*size says how big) or READ_FAILED. */
+enum { READ_NOT_REGULAR = -1, READ_TOO_LARGE = -2, READ_FAILED = -3 };
+static int S_read_regular(const char *path, int nofollow, char **data, size_t *len, long long *size) {
     *data = NULL;
     *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        diag_error(d, path, 0, 0, "cannot open: %s", strerror(errno));
-        return -1;
-    }
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
+    if (fd < 0) return errno > 0 ? errno : READ_FAILED;
     struct stat st;
-    if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
+    int why = 0;
+    char *buf = NULL;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        why = READ_NOT_REGULAR;
+    } else if ((unsigned long long)st.st_size > REPO_MAX_FILE_SIZE) {
+        why = READ_TOO_LARGE;
+        if (size) *size = (long long)st.st_size;
+    } else if (!(buf = malloc((size_t)st.st_size + 1))) {
+        why = READ_FAILED;
+        errno = ENOMEM;
+    } else {
+        size_t n = (size_t)st.st_size, got = 0;
+        errno = 0;
+        while (got < n) {
+            ssize_t k = read(fd, buf + got, n - got);
+            if (k < 0 && errno == EINTR) continue;
+            if (k <= 0) break;
+            got += (size_t)k;
+        }
+        if (got < n) {
+            why = READ_FAILED;
+            if (!errno) errno = EIO;
+        } else {
+            buf[n] = '\0';
+            *data = buf;
+            *len = n;
+        }
+    }
+    int e = errno;
+    close(fd);
+    errno = e;
+    if (why) free(buf);
+    return why;
+}
+
+int repo_read_host_file(const char *path, char **data, size_t *len, diag *d) {
+    long long size = 0;
+    int why = S_read_regular(path, 0, data, len, &size);
+    if (why == READ_NOT_REGULAR)
         diag_error(d, path, 0, 0, "not a regular file");
-        fclose(f);
-        return -1;
-    }
-    if ((unsigned long long)st.st_size > REPO_MAX_FILE_SIZE) {
-        diag_error(d, path, 0, 0, "file too large (%lld bytes; the limit is %u MiB)",
-                   (long long)st.st_size, REPO_MAX_FILE_SIZE >> 20);
-        fclose(f);
-        return -1;
-    }
-    size_t n = (size_t)st.st_size;
-    char *buf = malloc(n + 1);
-    if (!buf || fread(buf, 1, n, f) != n) {
-        diag_error(d, path, 0, 0, "cannot read: %s", buf ? strerror(errno) : "out of memory");
-        free(buf);
-        fclose(f);
-        return -1;
-    }
-    buf[n] = '\0';
-    fclose(f);
-    *data = buf;
-    *len = n;
-    return 0;
+    else if (why == READ_TOO_LARGE)
+        diag_error(d, path, 0, 0, "file too large (%lld bytes; the limit is %u MiB)", size,
+                   REPO_MAX_FILE_SIZE >> 20);
+    else if (why == READ_FAILED)
+        diag_error(d, path, 0, 0, "cannot read: %s", errno == ENOMEM ? "out of memory" : strerror(errno));
+    else if (why)
+        diag_error(d, path, 0, 0, "cannot open: %s", strerror(why));
+    return why ? -1 : 0;
 }
 
 /* The checked-out copy of a committed file, when its bytes are the blob's:
@@ -347,44 +374,24 @@ int repo_read_host_file(const char *path, char **data, size_t *len, diag *d) {
  * out of a pack (where it can be a chain of up to 50 deltas to inflate:
  * 10,000 plans after 5,000 commits, 0.5 ms a file). 1 when *data holds
  * the blob; 0 when there is no such copy (no working tree, another file,
- * edited, missing): then the blob is read from Git. */
+ * edited, missing, a link, not a regular file): then the blob is read from
+ * Git. */
 static int S_read_checked_out(repo *r, const repo_file *f, char **data, size_t *len) {
     const char *wd = git_repository_workdir(r->git);
     if (!wd) return 0;
     strbuf p = STRBUF_INIT;
     sb_puts(&p, wd);
     sb_puts(&p, f->path);
-    /* not through a symbolic link, and never waiting on a FIFO or a device
-     * put where a file was checked out: only a regular file is read */
-    int fd = p.oom ? -1 : open(sb_str(&p), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-    sb_free(&p);
-    if (fd < 0) return 0;
-    struct stat st;
     char *buf = NULL;
     size_t n = 0;
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (unsigned long long)st.st_size <= REPO_MAX_FILE_SIZE) {
-        n = (size_t)st.st_size;
-        buf = malloc(n + 1);
-        size_t got = 0;
-        while (buf && got < n) {
-            ssize_t k = read(fd, buf + got, n - got);
-            if (k < 0 && errno == EINTR) continue;
-            if (k <= 0) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            got += (size_t)k;
-        }
-    }
-    close(fd);
-    if (!buf) return 0;
+    int why = p.oom ? READ_FAILED : S_read_regular(sb_str(&p), 1, &buf, &n, NULL);
+    sb_free(&p);
+    if (why) return 0;
     git_oid h;
     if (git_odb_hash(&h, buf, n, GIT_OBJECT_BLOB) < 0 || memcmp(h.id, f->oid, 20) != 0) {
         free(buf);
         return 0;
     }
-    buf[n] = '\0';
     *data = buf;
     *len = n;
     return 1;
