@@ -70,6 +70,10 @@ static void S_item(json_writer *w, const item *it) {
         json_kv_str(w, "due", it->due);
         S_body_ids(w, "lead", it->leads, it->nleads);
         S_body_ids(w, "partners", it->partners, it->npartners);
+        json_key(w, "parties");
+        json_array_begin(w);
+        for (size_t i = 0; i < it->nparties; i++) json_string(w, it->parties[i]);
+        json_array_end(w);
     }
     json_key(w, "indicators");
     json_array_begin(w);

@@ -471,6 +471,9 @@ typedef struct render_ctx {
     int *tags;      /* per heading/item in document order: block index, or -1 */
     size_t ntags, tcap;
     int last_heading[7];
+    int cur_heading; /* the last heading's block, -1 before any */
+    md_para *paras;
+    size_t nparas, pcap;
     int list_depth, depth;
     int failed;     /* content errors reported */
     int oom;
@@ -884,6 +887,7 @@ static void S_heading(render_ctx *c, cmark_node *h) {
         b->para_line = S_file_line(c, cmark_node_get_start_line(next));
     }
     c->last_heading[level] = idx;
+    c->cur_heading = idx;
     S_push_tag(c, idx);
 }
 
@@ -908,7 +912,27 @@ static void S_item(render_ctx *c, cmark_node *item) {
     b->line = S_file_line(c, cmark_node_get_start_line(item));
     b->col = cmark_node_get_start_column(item);
     b->parent = parent;
+    cmark_node_set_user_data(item, (void *)(intptr_t)(idx + 1));
     S_push_tag(c, idx);
+}
+
+/* A paragraph at the top level, or inside a list item that is a block
+ * (not its first: that is the item's text). */
+static void S_para(render_ctx *c, cmark_node *n) {
+    cmark_node *up = cmark_node_parent(n);
+    int owner;
+    if (cmark_node_get_type(up) == CMARK_NODE_DOCUMENT) {
+        owner = c->cur_heading;
+    } else if (cmark_node_get_type(up) == CMARK_NODE_ITEM && cmark_node_get_user_data(up) &&
+               cmark_node_first_child(up) != n) {
+        owner = (int)(intptr_t)cmark_node_get_user_data(up) - 1;
+    } else {
+        return;
+    }
+    const char *text = S_plain_text(c, n);
+    c->paras = arena_grow(c->a, c->paras, sizeof *c->paras, &c->pcap, c->nparas + 1);
+    c->paras[c->nparas++] = (md_para){text, S_file_line(c, cmark_node_get_start_line(n)),
+                                      cmark_node_get_start_column(n), owner};
 }
 
 static int S_is_container(cmark_node *n) {
@@ -934,6 +958,8 @@ static int S_walk(render_ctx *c, cmark_node *doc) {
             S_heading(c, n);
         } else if (t == CMARK_NODE_ITEM) {
             S_item(c, n);
+        } else if (t == CMARK_NODE_PARAGRAPH) {
+            S_para(c, n);
         }
         cmark_node *child = S_is_container(n) ? cmark_node_first_child(n) : NULL;
         if (child) {
@@ -1144,6 +1170,7 @@ int md_render(arena *a, diag *d, const char *path, int first_line, const char *s
     c.has_cr = memchr(c.src, '\r', c.len) != NULL;
     c.cur_line = 1;
     for (int i = 0; i < 7; i++) c.last_heading[i] = -1;
+    c.cur_heading = -1;
     sb_init(&c.tmp);
 
     if (S_prescan(&c) < 0) goto done;
@@ -1171,6 +1198,8 @@ int md_render(arena *a, diag *d, const char *path, int first_line, const char *s
     }
     out->blocks = c.blocks;
     out->nblocks = c.nblocks;
+    out->paras = c.paras;
+    out->nparas = c.nparas;
     rc = 0;
 done:
     if (oom) diag_error(d, path, 0, 0, "out of memory while rendering Markdown");

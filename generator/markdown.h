@@ -50,11 +50,23 @@ typedef struct md_block {
                            item (items), or html_len */
 } md_block;
 
+/* A paragraph of the document's text, in document order: the paragraphs
+ * at the top level, and those inside a list item that carries an attribute
+ * block (after its first, which is the item's text). */
+typedef struct md_para {
+    const char *text;   /* plain text, trimmed (line breaks as spaces) */
+    int line, col;      /* where it starts in the file */
+    int block;          /* the md_block it stands under: the nearest heading
+                           before it, or its item; -1 before any */
+} md_para;
+
 typedef struct md_doc {
     const char *html;   /* the rendered body, NUL-terminated */
     size_t html_len;
     md_block *blocks;   /* in document order */
     size_t nblocks;
+    md_para *paras;     /* in document order */
+    size_t nparas;
 } md_doc;
 
 /* One-time global set-up of cmark-gfm's extensions; call before threads. */

@@ -72,6 +72,10 @@ typedef struct item {
     size_t nlead_refs;
     item_ref *partner_refs;
     size_t npartner_refs;
+    const char **parties;     /* collective parties the text names, as written
+                                 (各有关单位, 各地级以上市人民政府) */
+    size_t nparties;
+    int resp_line;            /* where its 分工 phrase stands (0: none read) */
     /* resolved (links.c) */
     struct item **goals;      /* tasks: the goals they serve */
     size_t ngoals;

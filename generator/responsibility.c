@@ -1,9 +1,9 @@
-/* responsibility.c — parsing responsibility annotations (see the header). */
+/* responsibility.c — reading a plan's 分工 phrases (see the header). */
 #include "responsibility.h"
 
 #include <string.h>
 
-/* ---- UTF-8 matching helpers over a byte range --------------------------- */
+/* ---- bytes and UTF-8 ------------------------------------------------------ */
 
 static int S_starts(const char *s, size_t n, const char *lit) {
     size_t k = strlen(lit);
@@ -15,10 +15,24 @@ static int S_ends(const char *s, size_t n, const char *lit) {
     return n >= k && memcmp(s + n - k, lit, k) == 0;
 }
 
+static int S_contains(const char *s, size_t n, const char *lit) {
+    size_t k = strlen(lit);
+    for (size_t i = 0; i + k <= n; i++)
+        if (memcmp(s + i, lit, k) == 0) return 1;
+    return 0;
+}
+
+/* Length of the UTF-8 character at s (1 for a stray byte). */
+static size_t S_char(const char *s, size_t n) {
+    unsigned char c = (unsigned char)s[0];
+    size_t k = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    return k <= n ? k : 1;
+}
+
 /* Length of a space (ASCII or U+3000) at s, else 0. */
 static size_t S_space_at(const char *s, size_t n) {
-    if (n >= 1 && (s[0] == ' ' || s[0] == '\t')) return 1;
-    if (S_starts(s, n, "\xE3\x80\x80")) return 3;
+    if (n >= 1 && (s[0] == ' ' || s[0] == '\t' || s[0] == '\n')) return 1;
+    if (S_starts(s, n, "\u3000")) return 3;
     return 0;
 }
 
@@ -29,191 +43,451 @@ static void S_trim(const char *t, size_t *b, size_t *e) {
         *b += k;
     }
     for (;;) {
-        if (*e > *b && (t[*e - 1] == ' ' || t[*e - 1] == '\t')) (*e)--;
-        else if (*e - *b >= 3 && S_ends(t + *b, *e - *b, "\xE3\x80\x80")) *e -= 3;
+        if (*e > *b && (t[*e - 1] == ' ' || t[*e - 1] == '\t' || t[*e - 1] == '\n')) (*e)--;
+        else if (*e - *b >= 3 && S_ends(t + *b, *e - *b, "\u3000")) *e -= 3;
         else break;
     }
 }
 
-#define OPEN_FW "\xEF\xBC\x88"  /* （ */
-#define CLOSE_FW "\xEF\xBC\x89" /* ） */
+/* List separators inside a clause: 、, the ASCII comma of English lists, and
+ * 和/及 before a collective party (A、B等和各省级人民政府). */
+static size_t S_list_sep(const char *s, size_t n) {
+    if (S_starts(s, n, "、")) return 3;
+    if (S_starts(s, n, "等和各") || S_starts(s, n, "等及各")) return 6;
+    if (S_starts(s, n, "以及各")) return 6;
+    if (S_starts(s, n, "和各") || S_starts(s, n, "及各")) return 3;
+    if (n && s[0] == ',') return 1;
+    return 0;
+}
+
+/* Clause separators: ， ； and their ASCII forms. */
+static size_t S_clause_sep(const char *s, size_t n) {
+    if (S_starts(s, n, "，") || S_starts(s, n, "；")) return 3;
+    if (n && (s[0] == ',' || s[0] == ';')) return 1;
+    return 0;
+}
+
+/* ---- words ----------------------------------------------------------------- */
+
+/* What a clause's verb says of the names before it. */
+typedef enum { V_NONE, V_LEAD, V_RESP, V_PARTNER, V_SKIP } verb;
+
+/* Adverbs before the verb: stripped, any number, in any order. */
+static const char *const adverbs[] = {
+    "分别", "共同", "具体", "按职责分工", "按照职责分工", "按职责", "按照职责", "按职能分工",
+    "按职能", "依职责", "根据职责分工", "根据职责", "结合实际", "结合各自职责", "切实", "认真",
+    "负责", /* 负责落实, 负责组织实施 */
+};
+
+static const struct {
+    const char *word;
+    verb v;
+} verbs[] = {
+    {"牵头", V_LEAD},         {"牵头负责", V_LEAD},     {"牵头落实", V_LEAD},
+    {"牵头实施", V_LEAD},     {"牵头推进", V_LEAD},     {"牵头组织实施", V_LEAD},
+    {"负总责", V_LEAD},       {"牵头抓总", V_LEAD},     {"负责", V_RESP},
+    {"落实", V_RESP},         {"抓好落实", V_RESP},     {"组织落实", V_RESP},
+    {"组织实施", V_RESP},     {"实施", V_RESP},         {"推进", V_RESP},
+    {"推进落实", V_RESP},     {"推动落实", V_RESP},     {"分工负责", V_RESP},
+    {"办理", V_RESP},         {"配合", V_PARTNER},      {"参与", V_PARTNER},
+    {"协助", V_PARTNER},      {"协同", V_PARTNER},      {"配合落实", V_PARTNER},
+    {"协同推进", V_PARTNER},  {"参与实施", V_PARTNER},  {"配合实施", V_PARTNER},
+    {"做好配合", V_PARTNER},
+};
+
+/* Words after a list that end it and are not part of the last name. */
+static const char *const list_ends[] = {
+    "等有关部门和单位", "等部门和单位", "等有关单位和部门", "等有关部门", "等有关单位", "等相关部门", "等相关单位", "等部门", "等单位", "等", "",
+};
+
+/* The verb t[0..n) is, once an ending like 等单位 and adverbs are off;
+ * V_NONE when it is not one. */
+static verb S_verb(const char *t, size_t n) {
+    size_t b = 0;
+    for (size_t k = 0; k < sizeof list_ends / sizeof *list_ends - 1; k++) {
+        if (S_starts(t, n, list_ends[k])) {
+            b = strlen(list_ends[k]);
+            break;
+        }
+    }
+    for (int again = 1; again;) {
+        again = 0;
+        for (size_t k = 0; k < sizeof adverbs / sizeof *adverbs; k++) {
+            size_t al = strlen(adverbs[k]);
+            /* an adverb never is the whole verb: 负责 stays one */
+            if (S_starts(t + b, n - b, adverbs[k]) && n - b > al) {
+                b += al;
+                again = 1;
+                break;
+            }
+        }
+    }
+    for (size_t k = 0; k < sizeof verbs / sizeof *verbs; k++)
+        if (n - b == strlen(verbs[k].word) && memcmp(t + b, verbs[k].word, n - b) == 0) return verbs[k].v;
+    return V_NONE;
+}
+
+typedef struct label {
+    const char *text;
+    verb v;
+} label;
+
+static const label labels[] = {
+    {"牵头单位", V_LEAD},    {"牵头部门", V_LEAD},    {"主责单位", V_LEAD},
+    {"主办单位", V_LEAD},    {"责任单位", V_RESP},    {"责任部门", V_RESP},
+    {"实施单位", V_RESP},    {"配合单位", V_PARTNER}, {"配合部门", V_PARTNER},
+    {"参与单位", V_PARTNER}, {"参加单位", V_PARTNER}, {"协办单位", V_PARTNER},
+    {"协同单位", V_PARTNER}, {"协助单位", V_PARTNER}, {"责任领导", V_SKIP},
+    {"牵头领导", V_SKIP},    {"分管领导", V_SKIP},    {"责任人", V_SKIP},
+    {"完成时限", V_SKIP},    {"完成时间", V_SKIP},    {"时间节点", V_SKIP},
+    {"时间要求", V_SKIP},    {"Leads", V_LEAD},       {"Lead", V_LEAD},
+    {"lead", V_LEAD},        {"Partners", V_PARTNER}, {"Partner", V_PARTNER},
+    {"partners", V_PARTNER}, {"Responsible", V_RESP},
+};
+
+/* A label at t[0..n) followed by ： or :. Returns its total length (label,
+ * spaces, colon) and sets *v; 0 when none. */
+static size_t S_label_at(const char *t, size_t n, verb *v) {
+    for (size_t k = 0; k < sizeof labels / sizeof *labels; k++) {
+        size_t j = strlen(labels[k].text);
+        if (!S_starts(t, n, labels[k].text)) continue;
+        while (j < n && t[j] == ' ') j++;
+        if (S_starts(t + j, n - j, "：")) j += 3;
+        else if (j < n && t[j] == ':') j += 1;
+        else continue;
+        *v = labels[k].v;
+        return j;
+    }
+    return 0;
+}
+
+int resp_is_party(const char *s, size_t n) {
+    static const char *const starts[] = {"各", "有关", "相关", "其他", "其它", "全体"};
+    static const char *const ends[] = {"有关部门", "有关单位", "相关部门", "相关单位", "各部门",
+                                       "各单位", "成员单位"};
+    for (size_t k = 0; k < sizeof starts / sizeof *starts; k++)
+        if (S_starts(s, n, starts[k])) return 1;
+    for (size_t k = 0; k < sizeof ends / sizeof *ends; k++)
+        if (S_ends(s, n, ends[k])) return 1;
+    /* 市级各有关部门, 区直各部门, 全区经济运行各专班 */
+    return S_contains(s, n, "各");
+}
+
+/* The level prefix a name begins with (省 市 区 县 国家 自治区), else 0.
+ * 市场监管总局 and 区域… are names, not prefixed. */
+static size_t S_level_prefix(const char *s, size_t n) {
+    if (S_starts(s, n, "自治区")) return strlen("自治区");
+    if (S_starts(s, n, "国家")) return strlen("国家");
+    if (S_starts(s, n, "省")) return 3;
+    if (S_starts(s, n, "市") && !S_starts(s, n, "市场")) return 3;
+    if (S_starts(s, n, "区") && !S_starts(s, n, "区域")) return 3;
+    if (S_starts(s, n, "县") && !S_starts(s, n, "县域")) return 3;
+    return 0;
+}
+
+/* A name the level prefix of the list carries to: a department's short
+ * name (科技厅, 财政局, 发展改革委, 政务和数据局), not a place (开发区). */
+static int S_takes_prefix(const char *s, size_t n) {
+    static const char *const ends[] = {"厅", "局", "委", "办", "部", "室", "委员会", "中心", "署",
+                                       "院", "社", "会"};
+    if (n > 42) return 0; /* 14 characters */
+    for (size_t k = 0; k < sizeof ends / sizeof *ends; k++)
+        if (S_ends(s, n, ends[k])) return 1;
+    return 0;
+}
+
+/* Words that never stand in a body's name: a "name" holding one is a
+ * fragment of a sentence. */
+static const char *const not_in_names[] = {
+    "负责", "牵头", "按职责", "会同", "分工", "结合实际", "落实", "由", "制定", "另行", "确保",
+    "。", "：", ":",
+    "（",   "）",   "(",      ")",    "《",   "》",       "“",    "”",  "\"",
+};
+
+#define MAX_NAME_BYTES 120 /* 40 CJK characters */
+
+/* ---- building the result ---------------------------------------------------- */
 
 typedef struct builder {
     arena *a;
     const char *t;
     resp *out;
     size_t cap;
+    verb *verbs;        /* per name: what its clause said */
+    size_t vcap;
+    const char *prefix; /* the level prefix carried along */
+    size_t prefix_len;
+    int each;           /* the last name was 各…: 各区、县级市 */
 } builder;
 
-/* Splits t[b..e) into names at 、 ， , and adds them. Returns -1 on an
- * empty name. */
-static int S_names(builder *bl, size_t b, size_t e, int lead) {
+/* A kind of place that 各 before it in the list makes a party: 县级市, 区. */
+static int S_place_kind(const char *s, size_t n) {
+    static const char *const kinds[] = {"市", "区", "县", "镇", "乡", "街道", "州", "盟", "旗"};
+    if (n > 12) return 0; /* 4 characters */
+    for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++)
+        if (S_ends(s, n, kinds[k])) return 1;
+    return 0;
+}
+
+static int S_fail(builder *bl, size_t off, const char *msg) {
+    bl->out->error = msg;
+    bl->out->err_off = off;
+    return -1;
+}
+
+/* One name t[b..e): trimmed, 由/请 and 等… stripped, checked, added with
+ * the verb of its clause. */
+static int S_name(builder *bl, size_t b, size_t e, verb v) {
+    const char *t = bl->t;
+    S_trim(t, &b, &e);
+    if (S_starts(t + b, e - b, "由")) b += 3;
+    else if (S_starts(t + b, e - b, "请")) b += 3;
+    for (size_t k = 0; k < sizeof list_ends / sizeof *list_ends - 1; k++) {
+        if (S_ends(t + b, e - b, list_ends[k]) && e - b > strlen(list_ends[k])) {
+            e -= strlen(list_ends[k]);
+            break;
+        }
+    }
+    S_trim(t, &b, &e);
+    if (e == b) return S_fail(bl, b, "empty body name in the responsibility phrase");
+    if (e - b > MAX_NAME_BYTES)
+        return S_fail(bl, b, "a body name in the responsibility phrase is longer than 40 characters");
+    int party = resp_is_party(t + b, e - b) || (bl->each && S_place_kind(t + b, e - b));
+    for (size_t k = 0; !party && k < sizeof not_in_names / sizeof *not_in_names; k++)
+        if (S_contains(t + b, e - b, not_in_names[k]))
+            return S_fail(bl, b, "responsibility phrase not understood (a name holds other words)");
+    resp *r = bl->out;
+    r->names = arena_grow(bl->a, r->names, sizeof *r->names, &bl->cap, r->n + 1);
+    size_t vc = bl->vcap;
+    bl->verbs = arena_grow(bl->a, bl->verbs, sizeof *bl->verbs, &vc, r->n + 1);
+    bl->vcap = vc;
+    resp_name *nm = &r->names[r->n];
+    memset(nm, 0, sizeof *nm);
+    nm->name = arena_strndup(bl->a, t + b, e - b);
+    nm->off = b;
+    nm->len = e - b;
+    nm->role = party ? RESP_PARTY : RESP_LEAD;
+    /* 各区、县级市: 各 goes on along the list */
+    bl->each = party && S_starts(t + b, e - b, "各");
+    if (nm->role != RESP_PARTY) {
+        size_t pl = S_level_prefix(t + b, e - b);
+        if (pl) {
+            bl->prefix = t + b;
+            bl->prefix_len = pl;
+        } else if (bl->prefix && S_takes_prefix(t + b, e - b)) {
+            nm->prefix = arena_strndup(bl->a, bl->prefix, bl->prefix_len);
+        }
+    }
+    bl->verbs[r->n] = v;
+    r->n++;
+    return 0;
+}
+
+/* The names of a list t[b..e), split at 、 ， ； and their ASCII forms (a
+ * list may run on across a comma). A separator that ends the list is not an
+ * empty name; one between two others is. */
+static int S_names(builder *bl, size_t b, size_t e, verb v) {
     const char *t = bl->t;
     size_t start = b;
-    for (size_t i = b;; ) {
-        size_t sep = 0;
-        if (i >= e) sep = 0;
-        else if (S_starts(t + i, e - i, "\xE3\x80\x81")) sep = 3;       /* 、 */
-        else if (S_starts(t + i, e - i, "\xEF\xBC\x8C")) sep = 3;       /* ， */
-        else if (t[i] == ',') sep = 1;
+    int named = 0;
+    for (size_t i = b;;) {
+        size_t sep = i < e ? S_list_sep(t + i, e - i) : 0;
+        if (!sep && i < e) sep = S_clause_sep(t + i, e - i);
         if (i >= e || sep) {
             size_t nb = start, ne = i;
             S_trim(t, &nb, &ne);
-            if (ne == nb) {
-                bl->out->error = "empty body name in the responsibility annotation";
-                bl->out->err_off = start;
-                return -1;
+            if (!(i >= e && nb == ne && named)) {
+                if (S_name(bl, start, i, v) < 0) return -1;
+                named = 1;
             }
-            resp *r = bl->out;
-            r->names = arena_grow(bl->a, r->names, sizeof *r->names, &bl->cap, r->n + 1);
-            r->names[r->n++] = (resp_name){arena_strndup(bl->a, t + nb, ne - nb), nb, ne - nb, lead};
             if (i >= e) break;
             i += sep;
             start = i;
             continue;
         }
-        i++;
+        i += S_char(t + i, e - i);
     }
     return 0;
 }
 
-typedef struct label {
-    const char *text;
-    int lead;
-} label;
+/* ---- labelled lines: 牵头单位：A；配合单位：B、C --------------------------- */
 
-static const label labels[] = {
-    {"牵头单位", 1}, {"责任单位", 1}, {"主责单位", 1}, {"配合单位", 0}, {"参与单位", 0},
-    {"协办单位", 0}, {"Lead", 1},     {"lead", 1},     {"Leads", 1},     {"Partners", 0},
-    {"partners", 0}, {"Partner", 0},
-};
-
-/* A label at t[i..e) followed by ： or :. Returns its total length (label +
- * colon), sets *lead; 0 when none. */
-static size_t S_label_at(const char *t, size_t i, size_t e, int *lead) {
-    for (size_t k = 0; k < sizeof labels / sizeof *labels; k++) {
-        size_t n = strlen(labels[k].text);
-        if (!S_starts(t + i, e - i, labels[k].text)) continue;
-        size_t j = i + n;
-        while (j < e && t[j] == ' ') j++;
-        if (S_starts(t + j, e - j, "\xEF\xBC\x9A")) j += 3; /* ： */
-        else if (j < e && t[j] == ':') j += 1;
-        else continue;
-        *lead = labels[k].lead;
-        return j - i;
+/* Where the next label starts in t[i..e): after a separator or a space;
+ * e when none. */
+static size_t S_next_label(const char *t, size_t i, size_t e) {
+    verb v;
+    while (i < e) {
+        size_t s = S_clause_sep(t + i, e - i);
+        if (!s) s = S_space_at(t + i, e - i);
+        if (!s) {
+            i += S_char(t + i, e - i);
+            continue;
+        }
+        size_t j = i + s;
+        while (j < e && S_space_at(t + j, e - j)) j += S_space_at(t + j, e - j);
+        if (S_label_at(t + j, e - j, &v)) return i;
+        i = j;
     }
-    return 0;
-}
-
-/* Clause separators: ； ; and ， , when a label follows. */
-static size_t S_clause_sep(const char *t, size_t i, size_t e) {
-    if (S_starts(t + i, e - i, "\xEF\xBC\x9B")) return 3; /* ； */
-    if (t[i] == ';') return 1;
-    return 0;
+    return e;
 }
 
 static int S_labelled(builder *bl, size_t b, size_t e) {
     const char *t = bl->t;
-    int lead;
+    verb v;
     size_t i = b;
-    size_t ll = S_label_at(t, i, e, &lead);
-    if (!ll) return 0;
+    bl->out->labelled = 1;
     while (i < e) {
-        ll = S_label_at(t, i, e, &lead);
-        if (!ll) return 0;
-        size_t vb = i + ll, j = vb;
-        int next_lead;
-        /* the value runs to a clause separator, or to a comma before a label */
-        while (j < e) {
-            size_t s = S_clause_sep(t, j, e);
-            if (s) break;
-            size_t c = S_starts(t + j, e - j, "\xEF\xBC\x8C") ? 3 : (t[j] == ',' ? 1 : 0);
-            if (c) {
-                size_t k = j + c;
-                while (k < e && t[k] == ' ') k++;
-                if (S_label_at(t, k, e, &next_lead)) break;
-            }
-            j++;
-        }
-        if (S_names(bl, vb, j, lead) < 0) return -1;
-        if (j >= e) break;
-        size_t s = S_clause_sep(t, j, e);
-        if (!s) s = S_starts(t + j, e - j, "\xEF\xBC\x8C") ? 3 : 1;
-        i = j + s;
-        while (i < e && t[i] == ' ') i++;
-        if (i >= e) break; /* a trailing separator */
+        while (i < e && (S_space_at(t + i, e - i) || S_clause_sep(t + i, e - i)))
+            i += S_space_at(t + i, e - i) ? S_space_at(t + i, e - i) : S_clause_sep(t + i, e - i);
+        if (i >= e) break;
+        size_t ll = S_label_at(t + i, e - i, &v);
+        if (!ll) return S_fail(bl, i, "responsibility phrase not understood (words before a label)");
+        size_t vb = i + ll, ve = S_next_label(t, vb, e);
+        i = ve;
+        if (v == V_SKIP) continue;
+        if (S_names(bl, vb, ve, v) < 0) return -1;
     }
     return 1;
 }
 
-static const char *const partner_suffixes[] = {
-    "按职责分工负责", "按照职责分工负责", "按职责负责", "分工负责", "共同负责",
-    "配合", "参与", "协助", "负责",
-};
+/* ---- clauses: A牵头，B、C按职责分工负责 ------------------------------------- */
 
-/* （A牵头，B、C按职责分工负责） and （A负责）. */
-static int S_state_council(builder *bl, size_t b, size_t e) {
+/* One clause t[b..e). Names without a verb wait in *pending (from its
+ * start) for the verb of a later clause: a list that runs on across a
+ * comma. Returns 0, or -1 (reported in out). */
+static int S_clause(builder *bl, size_t b, size_t e, size_t *pending, int *npending) {
     const char *t = bl->t;
-    /* first clause: up to the first ， , ； ; */
-    size_t j = b;
-    while (j < e && !S_starts(t + j, e - j, "\xEF\xBC\x8C") && t[j] != ',' && !S_clause_sep(t, j, e)) j++;
-    size_t cb = b, ce = j;
-    S_trim(t, &cb, &ce);
-    if (S_ends(t + cb, ce - cb, "牵头")) {
-        if (S_names(bl, cb, ce - strlen("牵头"), 1) < 0) return -1;
-    } else if (j >= e && S_ends(t + cb, ce - cb, "负责") &&
-               !S_ends(t + cb, ce - cb, "分工负责")) {
-        return S_names(bl, cb, ce - strlen("负责"), 1) < 0 ? -1 : 1;
-    } else {
-        return 0;
-    }
-    while (j < e) {
-        j += S_starts(t + j, e - j, "\xEF\xBC\x8C") || S_starts(t + j, e - j, "\xEF\xBC\x9B") ? 3 : 1;
-        size_t k = j;
-        while (k < e && !S_starts(t + k, e - k, "\xEF\xBC\x8C") && t[k] != ',' && !S_clause_sep(t, k, e)) k++;
-        size_t pb = j, pe = k;
-        S_trim(t, &pb, &pe);
-        size_t sl = 0;
-        for (size_t m = 0; m < sizeof partner_suffixes / sizeof *partner_suffixes; m++) {
-            if (S_ends(t + pb, pe - pb, partner_suffixes[m])) {
-                sl = strlen(partner_suffixes[m]);
+    S_trim(t, &b, &e);
+    if (b == e) return S_fail(bl, b, "empty clause in the responsibility phrase");
+    /* A会同B(、C)(负责) */
+    for (size_t i = b; i < e; i += S_char(t + i, e - i)) {
+        if (!S_starts(t + i, e - i, "会同")) continue;
+        size_t lb = *npending ? *pending : b;
+        *npending = 0;
+        if (S_names(bl, lb, i, V_LEAD) < 0) return -1;
+        size_t rb = i + strlen("会同"), re = e;
+        /* the verb after the partners, if any */
+        for (size_t k = rb; k < re; k += S_char(t + k, re - k)) {
+            if (k > rb && S_verb(t + k, re - k) != V_NONE) {
+                re = k;
                 break;
             }
         }
-        if (!sl) return 0; /* not the form after all */
-        /* names are separated by 、 only here: a comma ends the clause */
-        if (S_names(bl, pb, pe - sl, 0) < 0) return -1;
-        j = k;
+        return S_names(bl, rb, re, V_PARTNER);
     }
+    /* names, then the verb: the longest verb that ends the clause */
+    for (size_t i = b; i < e; i += S_char(t + i, e - i)) {
+        verb v = S_verb(t + i, e - i);
+        if (v == V_NONE) continue;
+        if (i == b && !*npending) return S_fail(bl, b, "no body named before the verb");
+        size_t lb = *npending ? *pending : b;
+        *npending = 0;
+        /* the list runs from the pending names through this clause */
+        if (S_names(bl, lb, i, v) < 0) return -1;
+        return 0;
+    }
+    if (!*npending) {
+        *pending = b;
+        *npending = 1;
+    }
+    return 0;
+}
+
+/* A clause that states a rule (排在第一位的部门为牵头部门) or says 下同:
+ * recorded, not read for names. */
+static int S_rule_clause(builder *bl, size_t b, size_t e) {
+    const char *t = bl->t;
+    S_trim(t, &b, &e);
+    if (e - b == strlen("下同") && S_starts(t + b, e - b, "下同")) return 1;
+    size_t off;
+    resp_rule r = resp_rule_in(t + b, e - b, &off);
+    if (r == RESP_RULE_NONE) return 0;
+    bl->out->rule = r;
+    bl->out->rule_off = b + off;
     return 1;
 }
 
-int resp_parse(arena *a, const char *t, size_t len, resp *out) {
-    memset(out, 0, sizeof *out);
-    size_t e = len;
-    /* trailing spaces, then one 。 or . */
-    size_t b0 = 0;
-    S_trim(t, &b0, &e);
-    if (S_ends(t, e, "\xE3\x80\x82")) e -= 3; /* 。 */
-    else if (e && t[e - 1] == '.') e--;
-    S_trim(t, &b0, &e);
-    size_t close_len;
-    if (S_ends(t, e, CLOSE_FW)) close_len = 3;
-    else if (e && t[e - 1] == ')') close_len = 1;
-    else return 0;
-    /* the matching opening bracket */
+static int S_clauses(builder *bl, size_t b, size_t e) {
+    const char *t = bl->t;
+    size_t pending = 0, start = b;
+    int npending = 0;
+    for (size_t i = b;;) {
+        size_t sep = i < e ? S_clause_sep(t + i, e - i) : 0;
+        if (i >= e || sep) {
+            if (!S_rule_clause(bl, start, i) && S_clause(bl, start, i, &pending, &npending) < 0)
+                return -1;
+            if (i >= e) break;
+            i += sep;
+            start = i;
+            continue;
+        }
+        i += S_char(t + i, e - i);
+    }
+    if (npending) return S_fail(bl, pending, "responsibility phrase not understood (names without a verb)");
+    return 1;
+}
+
+/* ---- rules a document states ----------------------------------------------- */
+
+resp_rule resp_rule_in(const char *t, size_t n, size_t *off) {
+    /* sentence by sentence */
+    size_t sb = 0;
+    for (size_t i = 0;;) {
+        int end = i >= n || S_starts(t + i, n - i, "。") || S_starts(t + i, n - i, "；") ||
+                  S_starts(t + i, n - i, "（") || S_starts(t + i, n - i, "）");
+        if (end) {
+            const char *s = t + sb;
+            size_t sn = i - sb;
+            int names_lead = S_contains(s, sn, "牵头单位") || S_contains(s, sn, "牵头部门");
+            if (names_lead && (S_contains(s, sn, "第一") || S_contains(s, sn, "首位") ||
+                               S_contains(s, sn, "排在前") || S_contains(s, sn, "排名第一"))) {
+                if (off) *off = sb;
+                return RESP_RULE_FIRST_LEADS;
+            }
+            if ((S_contains(s, sn, "单位") || S_contains(s, sn, "部门")) &&
+                (S_contains(s, sn, "不分先后") || S_contains(s, sn, "均为牵头") ||
+                 S_contains(s, sn, "均为责任"))) {
+                if (off) *off = sb;
+                return RESP_RULE_ALL_EQUAL;
+            }
+            if (i >= n) break;
+            i += 3;
+            sb = i;
+            continue;
+        }
+        i += S_char(t + i, n - i);
+    }
+    return RESP_RULE_NONE;
+}
+
+/* Words that say a bracket is meant as a 分工 phrase: one that is not
+ * understood is then a diagnostic, not silence. */
+static int S_meant(const char *t, size_t n) {
+    static const char *const words[] = {"牵头", "负责", "单位：", "单位:", "配合", "会同",
+                                        "Lead:", "Partners:"};
+    for (size_t k = 0; k < sizeof words / sizeof *words; k++)
+        if (S_contains(t, n, words[k])) return 1;
+    return 0;
+}
+
+/* ---- the phrase ------------------------------------------------------------ */
+
+#define OPEN_FW "（"
+#define CLOSE_FW "）"
+
+/* The bracket that opens the one closing at e (exclusive). (size_t)-1 when
+ * none; *open_len its length. */
+static size_t S_open_of(const char *t, size_t e, size_t close_len, size_t *open_len) {
     size_t i = e - close_len;
     int depth = 1;
-    size_t open_at = (size_t)-1, open_len = 0;
     while (i > 0) {
         if (i >= 3 && memcmp(t + i - 3, CLOSE_FW, 3) == 0) {
             depth++;
             i -= 3;
         } else if (i >= 3 && memcmp(t + i - 3, OPEN_FW, 3) == 0) {
             if (--depth == 0) {
-                open_at = i - 3;
-                open_len = 3;
-                break;
+                *open_len = 3;
+                return i - 3;
             }
             i -= 3;
         } else if (t[i - 1] == ')') {
@@ -221,32 +495,102 @@ int resp_parse(arena *a, const char *t, size_t len, resp *out) {
             i--;
         } else if (t[i - 1] == '(') {
             if (--depth == 0) {
-                open_at = i - 1;
-                open_len = 1;
-                break;
+                *open_len = 1;
+                return i - 1;
             }
             i--;
         } else {
             i--;
         }
     }
-    if (open_at == (size_t)-1) return 0;
-    size_t ib = open_at + open_len, ie = e - close_len;
+    return (size_t)-1;
+}
+
+int resp_read(arena *a, const char *t, size_t len, int whole, resp_rule rule, resp *out) {
+    memset(out, 0, sizeof *out);
+    size_t b0 = 0, e = len;
+    S_trim(t, &b0, &e);
+    if (S_ends(t + b0, e - b0, "。")) e -= 3;
+    else if (e > b0 && t[e - 1] == '.') e--;
+    S_trim(t, &b0, &e);
+    size_t ib, ie, start;
+    size_t close_len = S_ends(t + b0, e - b0, CLOSE_FW) ? 3 : (e > b0 && t[e - 1] == ')') ? 1 : 0;
+    verb v;
+    if (close_len) {
+        size_t open_len = 0, open_at = S_open_of(t, e, close_len, &open_len);
+        if (open_at == (size_t)-1 || open_at < b0) return 0;
+        start = open_at;
+        ib = open_at + open_len;
+        ie = e - close_len;
+    } else if (whole && S_label_at(t + b0, e - b0, &v)) {
+        start = ib = b0;
+        ie = e;
+    } else {
+        return 0;
+    }
     S_trim(t, &ib, &ie);
-    builder bl = {a, t, out, 0};
-    int rc = S_labelled(&bl, ib, ie);
-    if (rc == 0) {
-        out->n = 0;
-        rc = S_state_council(&bl, ib, ie);
-    }
-    if (rc <= 0) {
-        if (rc == 0) {
-            out->n = 0;
-            out->names = NULL;
+    if (!S_meant(t + ib, ie - ib)) return 0;
+
+    builder bl = {a, t, out, 0, NULL, 0, NULL, 0, 0};
+    /* sentence by sentence: a rule, or an assignment */
+    int rc = 1;
+    size_t sb = ib;
+    for (size_t i = ib;;) {
+        int end = i >= ie || S_starts(t + i, ie - i, "。");
+        if (!end) {
+            i += S_char(t + i, ie - i);
+            continue;
         }
-        return rc;
+        size_t s0 = sb, s1 = i;
+        S_trim(t, &s0, &s1);
+        if (s1 > s0) {
+            rc = S_label_at(t + s0, s1 - s0, &v) ? S_labelled(&bl, s0, s1) : S_clauses(&bl, s0, s1);
+            if (rc < 0) break;
+        }
+        if (i >= ie) break;
+        i += 3;
+        sb = i;
     }
-    out->start = open_at;
+    if (rc < 0 || !out->n) { /* malformed, or only a rule */
+        out->labelled = rc < 0 && out->labelled;
+        out->n = 0;
+        out->names = NULL;
+        return rc < 0 ? -1 : 0;
+    }
+
+    /* roles: an explicit lead makes the merely responsible partners; an
+     * explicit partner makes them leads; all merely responsible, they all
+     * lead, unless the document's rule says the first named leads */
+    resp_rule in_force = out->rule != RESP_RULE_NONE ? out->rule : rule;
+    int has_lead = 0, has_partner = 0;
+    for (size_t k = 0; k < out->n; k++) {
+        if (out->names[k].role == RESP_PARTY) continue;
+        if (bl.verbs[k] == V_LEAD) has_lead = 1;
+        if (bl.verbs[k] == V_PARTNER) has_partner = 1;
+    }
+    int first = 1;
+    for (size_t k = 0; k < out->n; k++) {
+        resp_name *nm = &out->names[k];
+        if (nm->role == RESP_PARTY) {
+            nm->lead = 0;
+            continue;
+        }
+        verb vk = bl.verbs[k];
+        int lead;
+        if (vk == V_LEAD) lead = 1;
+        else if (vk == V_PARTNER) lead = 0;
+        else if (has_lead) lead = 0;
+        else if (has_partner) lead = 1;
+        else lead = in_force == RESP_RULE_FIRST_LEADS ? first : 1;
+        first = 0;
+        nm->lead = lead;
+        nm->role = lead ? RESP_LEAD : RESP_PARTNER;
+    }
+    out->start = start;
     out->end = e;
     return 1;
+}
+
+int resp_parse(arena *a, const char *t, size_t len, resp *out) {
+    return resp_read(a, t, len, 0, RESP_RULE_NONE, out);
 }

@@ -209,40 +209,158 @@ static const item_ref *S_find_ref(const item_ref *list, size_t n, const char *na
     return NULL;
 }
 
-/* The annotation at the end of the heading text or its first paragraph. */
-static void S_annotation(extract *x, item *it, const md_block *blk, size_t bi, size_t *lcap,
-                         size_t *pcap) {
-    const char *texts[2] = {blk->text, blk->kind == MD_HEADING ? blk->para : NULL};
-    int lines[2] = {blk->line, blk->para_line ? blk->para_line : blk->line};
-    for (int k = 0; k < 2; k++) {
-        const char *t = texts[k];
-        if (!t) continue;
-        resp r;
-        int rc = resp_parse(x->a, t, strlen(t), &r);
-        if (rc < 0) {
-            diag_error(x->d, x->p->doc.path, lines[k], k ? 1 : blk->col, "%s", r.error);
-            x->failed = 1;
-            return;
+/* The document's stated rules (列第一位者为牵头单位，下同), by line. */
+typedef struct rule_at {
+    int line;
+    resp_rule rule;
+} rule_at;
+
+typedef struct rules {
+    rule_at *at;
+    size_t n;
+} rules;
+
+/* Finds the rules the plan states, in its headings and paragraphs, in
+ * document order; warns of one that contradicts an earlier one. */
+static void S_find_rules(extract *x, rules *out) {
+    const md_doc *md = &x->p->doc.md;
+    size_t cap = 0, bi = 0, pi = 0;
+    out->at = NULL;
+    out->n = 0;
+    while (bi < md->nblocks || pi < md->nparas) {
+        const char *t;
+        int line, col;
+        if (pi >= md->nparas || (bi < md->nblocks && md->blocks[bi].line <= md->paras[pi].line)) {
+            t = md->blocks[bi].text;
+            line = md->blocks[bi].line;
+            col = md->blocks[bi].col;
+            bi++;
+        } else {
+            t = md->paras[pi].text;
+            line = md->paras[pi].line;
+            col = md->paras[pi].col;
+            pi++;
         }
-        if (rc == 0) continue;
-        for (size_t i = 0; i < r.n; i++) {
-            const resp_name *nm = &r.names[i];
-            if (nm->lead)
-                S_add_ref(x, &it->lead_refs, &it->nlead_refs, lcap, nm->name, lines[k], k ? 1 : blk->col, 1);
-            else
-                S_add_ref(x, &it->partner_refs, &it->npartner_refs, pcap, nm->name, lines[k],
-                          k ? 1 : blk->col, 1);
-            const item_ref *ref = S_find_ref(nm->lead ? it->lead_refs : it->partner_refs,
-                                             nm->lead ? it->nlead_refs : it->npartner_refs, nm->name);
-            if (!ref) continue;
-            const char *id = ref->body ? ref->body->id : ref->unknown_id;
-            if (!id) continue;
-            x->links = arena_grow(x->a, x->links, sizeof *x->links, &x->links_cap, x->nlinks + 1);
-            x->links[x->nlinks++] =
-                (roles_link){bi, k, nm->off, nm->len, arena_printf(x->a, "pp:bodies/%s/", id)};
-        }
-        return; /* the heading's annotation wins over the paragraph's */
+        size_t off;
+        resp_rule r = t ? resp_rule_in(t, strlen(t), &off) : RESP_RULE_NONE;
+        if (r == RESP_RULE_NONE) continue;
+        if (out->n && out->at[out->n - 1].rule != r)
+            diag_warning(x->d, x->p->doc.path, line, col,
+                         "this rule of who leads contradicts the one stated at line %d; "
+                         "it applies from here on",
+                         out->at[out->n - 1].line);
+        out->at = arena_grow(x->a, out->at, sizeof *out->at, &cap, out->n + 1);
+        out->at[out->n++] = (rule_at){line, r};
     }
+}
+
+static resp_rule S_rule_at(const rules *rs, int line) {
+    resp_rule r = RESP_RULE_NONE;
+    for (size_t i = 0; i < rs->n && rs->at[i].line <= line; i++) r = rs->at[i].rule;
+    return r;
+}
+
+/* A name as the phrase gives it: with the level prefix its list carries
+ * (省工业和信息化厅、科技厅 → 省科技厅) when that is a known body or the
+ * bare name is not; 国家 only when it makes a known body. */
+static const char *S_carried(extract *x, const resp_name *nm) {
+    if (!nm->prefix) return nm->name;
+    const char *full = arena_printf(x->a, "%s%s", nm->prefix, nm->name);
+    const body *f = NULL, *o = NULL;
+    if (bodies_resolve(x->b, full, x->p->issuer, &f, &o) != BODY_UNKNOWN) return full;
+    if (bodies_resolve(x->b, nm->name, x->p->issuer, &f, &o) != BODY_UNKNOWN) return nm->name;
+    return strcmp(nm->prefix, "国家") == 0 ? nm->name : full;
+}
+
+/* Adds what one phrase assigns to the task; `k` is the paragraph (-1: the
+ * block's own text). */
+static void S_assign(extract *x, item *it, size_t bi, int k, const resp *r, int line, int col,
+                     size_t *lcap, size_t *pcap, size_t *tcap) {
+    it->resp_line = it->resp_line ? it->resp_line : line;
+    for (size_t i = 0; i < r->n; i++) {
+        const resp_name *nm = &r->names[i];
+        const char *name = S_carried(x, nm);
+        int lead = nm->lead;
+        if (nm->role == RESP_PARTY) {
+            const body *f = NULL, *o = NULL;
+            if (bodies_resolve(x->b, name, x->p->issuer, &f, &o) == BODY_UNKNOWN) {
+                for (size_t j = 0; j < it->nparties; j++)
+                    if (strcmp(it->parties[j], name) == 0) goto next;
+                it->parties = arena_grow(x->a, it->parties, sizeof *it->parties, tcap, it->nparties + 1);
+                it->parties[it->nparties++] = name;
+                continue;
+            }
+            /* a collective party the repository declares: a body, a
+             * partner unless the phrase names no lead */
+            lead = 1;
+            for (size_t j = 0; j < r->n; j++)
+                if (r->names[j].role == RESP_LEAD) lead = 0;
+        }
+        /* named twice (in two phrases of one task): leading wins */
+        if (!lead && S_find_ref(it->lead_refs, it->nlead_refs, name)) continue;
+        if (lead)
+            S_add_ref(x, &it->lead_refs, &it->nlead_refs, lcap, name, line, col, 1);
+        else
+            S_add_ref(x, &it->partner_refs, &it->npartner_refs, pcap, name, line, col, 1);
+        const item_ref *ref = S_find_ref(lead ? it->lead_refs : it->partner_refs,
+                                         lead ? it->nlead_refs : it->npartner_refs, name);
+        if (!ref) continue;
+        const char *id = ref->body ? ref->body->id : ref->unknown_id;
+        if (!id) continue;
+        x->links = arena_grow(x->a, x->links, sizeof *x->links, &x->links_cap, x->nlinks + 1);
+        x->links[x->nlinks++] = (roles_link){bi, k, nm->off, nm->len, arena_printf(x->a, "pp:bodies/%s/", id)};
+    next:;
+    }
+}
+
+/* One text of the task: its phrases after sentences inside it
+ * (…。（市场监管总局负责）加强…), then the one that ends it. */
+static void S_phrases(extract *x, item *it, size_t bi, int k, const char *t, int line, int col,
+                      int whole, const rules *rs, size_t *lcap, size_t *pcap, size_t *tcap) {
+    size_t len = strlen(t);
+    resp_rule rule = S_rule_at(rs, line);
+    resp r;
+    for (const char *p = strstr(t, "。（"); p; p = strstr(p + 3, "。（")) {
+        /* the bracket's end */
+        size_t i = (size_t)(p - t) + 6;
+        int depth = 1;
+        while (i < len && depth) {
+            if (strncmp(t + i, "（", 3) == 0) depth++, i += 3;
+            else if (strncmp(t + i, "）", 3) == 0) depth--, i += 3;
+            else i++;
+        }
+        if (depth) break;
+        size_t rest = i;
+        while (rest < len && (t[rest] == ' ' || strncmp(t + rest, "。", 3) == 0))
+            rest += t[rest] == ' ' ? 1 : 3;
+        if (rest >= len) break; /* the phrase that ends the text: below */
+        if (resp_read(x->a, t, i, 0, rule, &r) == 1) S_assign(x, it, bi, k, &r, line, col, lcap, pcap, tcap);
+    }
+    int rc = resp_read(x->a, t, len, whole, rule, &r);
+    if (rc < 0 && r.labelled) {
+        diag_error(x->d, x->p->doc.path, line, col, "%s", r.error);
+        x->failed = 1;
+    } else if (rc < 0) {
+        /* not read at all: never a body made of a fragment */
+        size_t left = len - r.err_off;
+        diag_warning(x->d, x->p->doc.path, line, col, "%s: no body is read from \"%.*s\"", r.error,
+                     (int)(left > 90 ? 90 : left), t + r.err_off);
+    } else if (rc > 0) {
+        S_assign(x, it, bi, k, &r, line, col, lcap, pcap, tcap);
+    }
+}
+
+/* The 分工 of a task: the phrases of its heading (or item) text and of the
+ * paragraphs of its own section, before any heading below it. */
+static void S_annotation(extract *x, item *it, const md_block *blk, size_t bi, const rules *rs,
+                         size_t *lcap, size_t *pcap) {
+    const md_doc *md = &x->p->doc.md;
+    size_t tcap = 0;
+    if (blk->text) S_phrases(x, it, bi, -1, blk->text, blk->line, blk->col, 0, rs, lcap, pcap, &tcap);
+    for (size_t k = 0; k < md->nparas; k++)
+        if (md->paras[k].block == (int)bi && md->paras[k].text)
+            S_phrases(x, it, bi, (int)k, md->paras[k].text, md->paras[k].line, md->paras[k].col, 1, rs,
+                      lcap, pcap, &tcap);
 }
 
 /* ---- the walk --------------------------------------------------------------- */
@@ -261,6 +379,8 @@ int roles_extract(arena *a, diag *d, const bodies *b, plan *p, int check, roles_
     p->nitems = 0;
     strmap ids;
     strmap_init(&ids, a);
+    rules rs;
+    S_find_rules(&x, &rs);
 
     for (size_t i = 0; i < md->nblocks; i++) {
         const md_block *blk = &md->blocks[i];
@@ -389,7 +509,7 @@ int roles_extract(arena *a, diag *d, const bodies *b, plan *p, int check, roles_
             for (size_t k = 0; k < ntmp; k++)
                 S_add_ref(&x, &it->partner_refs, &it->npartner_refs, &pcap, tmp[k].text, aline, acol, 0);
         }
-        if (it->role == ROLE_TASK || it->role == ROLE_MEASURE) S_annotation(&x, it, blk, i, &lcap, &pcap);
+        if (it->role == ROLE_TASK || it->role == ROLE_MEASURE) S_annotation(&x, it, blk, i, &rs, &lcap, &pcap);
 
         p->items = arena_grow(a, p->items, sizeof *p->items, &icap, p->nitems + 1);
         p->items[p->nitems++] = it;
@@ -479,7 +599,7 @@ void roles_mark_html(arena *a, plan *p, const roles_link *links, size_t nlinks) 
     for (size_t i = 0; i < nlinks; i++) {
         const roles_link *l = &links[i];
         const md_block *b = &doc->blocks[l->block];
-        const char *text = l->in_para ? b->para : b->text;
+        const char *text = l->para >= 0 ? doc->paras[l->para].text : b->text;
         if (!text) continue;
         /* The annotation, from the name to the end of the text, as escaped
          * HTML: found at the end of the block's element, it pins the name. */
@@ -490,9 +610,12 @@ void roles_mark_html(arena *a, plan *p, const roles_link *links, size_t nlinks) 
         if (hi > doc->html_len || lo > hi) continue;
         /* the end of the heading element, or of the first paragraph */
         const char *close = NULL;
-        if (l->in_para) {
-            const char *pstart = strstr(doc->html + lo, "<p");
-            close = pstart && (size_t)(pstart - doc->html) < hi ? strstr(pstart, "</p>") : NULL;
+        if (l->para >= 0) {
+            /* the paragraph whose text ends with the phrase */
+            sb_puts(&pat, "</p>");
+            const char *at = S_rfind(doc->html, lo, hi, pat.ptr, pat.len);
+            pat.len -= 4;
+            close = at ? at + pat.len : NULL;
         } else if (b->kind == MD_HEADING) {
             close = strstr(doc->html + lo, "</h");
         } else {

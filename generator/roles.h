@@ -13,7 +13,8 @@
 /* A body name in a heading or first paragraph to be rendered as a link. */
 typedef struct roles_link {
     size_t block;       /* the md_block */
-    int in_para;        /* in its first paragraph (else in its heading text) */
+    int para;           /* in that md_para (an index of doc.md.paras), or -1:
+                           in the block's own text (heading, item) */
     size_t off, len;    /* the name in that text */
     const char *href;   /* "pp:bodies/ID/" (pp: stands for the page's root) */
 } roles_link;
@@ -26,7 +27,7 @@ int roles_extract(arena *a, diag *d, const bodies *b, plan *p, int check,
                   roles_link **links, size_t *nlinks);
 
 /* Rewrites the plan's HTML: each link's text (a byte range of a block's
- * `text`, or of its `para` when in_para) is wrapped in <a href="...">, where
+ * `text`, or of the paragraph `para`) is wrapped in <a href="...">, where
  * that text stands as one run of text in the block's HTML (else the name is
  * left as plain text); every goal, task and measure gets the class
  * "item item-ROLE" and, on headings, a link to its own page. Updates the

@@ -248,7 +248,7 @@ t_empty_names_in_annotation() {
     commit_at r "2020-02-01T10:00:00+08:00" "empty"
     pp build --repo r --out public --quiet
     expect_status 1
-    expect_err 'a\.md:7:1: error: empty body name in the responsibility annotation'
+    expect_err 'a\.md:7:1: error: empty body name in the responsibility phrase'
 }
 
 t_bad_bodies_registry() {

@@ -68,6 +68,103 @@ TEST(resp_empty_names_are_errors) {
     arena_free(a);
 }
 
+/* The phrase of `t` as "L:name P:name X:party ..." (lead, partner, party;
+ * a carried prefix as prefix+name), or "0" / "-1". */
+static const char *S_read(arena *a, const char *t, int whole, resp_rule rule) {
+    resp r;
+    int rc = resp_read(a, t, strlen(t), whole, rule, &r);
+    if (rc <= 0) return rc ? "-1" : "0";
+    char buf[1024];
+    size_t n = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < r.n && n < sizeof buf - 200; i++) {
+        const resp_name *nm = &r.names[i];
+        n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s:%s%s", i ? " " : "",
+                              nm->role == RESP_PARTY ? "X" : nm->lead ? "L" : "P",
+                              nm->prefix ? nm->prefix : "", nm->name);
+        if (strncmp(t + nm->off, nm->name, nm->len) != 0) return "bad offset";
+    }
+    return arena_strdup(a, buf);
+}
+
+/* Phrases as real documents write them (tests/corpus/fengong/ has their
+ * sources): 国发〔2018〕42号, 数字广东建设2025年工作要点, and others. */
+TEST(resp_real_forms) {
+    arena *a = arena_new();
+    /* the State Council: a rule stated once in the first phrase */
+    CHECK_STR(S_read(a, "（工业和信息化部、发展改革委、科技部、农业农村部等负责。列第一位者为牵头单位，下同）", 1,
+                     RESP_RULE_NONE),
+              "L:工业和信息化部 P:发展改革委 P:科技部 P:农业农村部");
+    CHECK_STR(S_read(a, "（农业农村部、工业和信息化部等负责）", 1, RESP_RULE_FIRST_LEADS),
+              "L:农业农村部 P:工业和信息化部");
+    CHECK_STR(S_read(a, "（农业农村部、工业和信息化部等负责）", 1, RESP_RULE_NONE),
+              "L:农业农村部 L:工业和信息化部");
+    CHECK_STR(S_read(a, "（各省级人民政府负责）", 1, RESP_RULE_FIRST_LEADS), "X:各省级人民政府");
+    CHECK_STR(S_read(a, "（税务总局、财政部、海关总署负责，排在第一位的部门为牵头部门，下同）", 1, RESP_RULE_NONE),
+              "L:税务总局 P:财政部 P:海关总署");
+    /* Guangdong: prefixes carried, 等单位, a trailing clause of a collective party */
+    CHECK_STR(S_read(a, "推动产业应用。（省科技厅、工业和信息化厅按职责分工负责，各地级以上市人民政府结合实际落实）",
+                     0, RESP_RULE_NONE),
+              "L:省科技厅 L:省工业和信息化厅 X:各地级以上市人民政府");
+    CHECK_STR(S_read(a, "（省政务和数据局牵头，省国资委等单位按职责分工负责）", 1, RESP_RULE_NONE),
+              "L:省政务和数据局 P:省国资委");
+    CHECK_STR(S_read(a, "（省工业和信息化厅、科技厅、政务和数据局等单位按职责分工负责）", 1, RESP_RULE_NONE),
+              "L:省工业和信息化厅 L:省科技厅 L:省政务和数据局");
+    CHECK_STR(S_read(a, "（省工业和信息化厅牵头，各有关单位按职责分工负责）", 1, RESP_RULE_NONE),
+              "L:省工业和信息化厅 X:各有关单位");
+    CHECK_STR(S_read(a, "（省委网信办、省工业和信息化厅牵头）", 1, RESP_RULE_NONE),
+              "L:省委网信办 L:省工业和信息化厅");
+    /* a comma inside a partner list */
+    CHECK_STR(S_read(a, "（省发展改革委牵头，省财政厅、自然资源厅，省住房城乡建设厅按职责分工负责）", 1,
+                     RESP_RULE_NONE),
+              "L:省发展改革委 P:省财政厅 P:省自然资源厅 P:省住房城乡建设厅");
+    /* 会同, 分别, 牵头负责, 配合 */
+    CHECK_STR(S_read(a, "（教育部会同人力资源社会保障部负责）", 1, RESP_RULE_NONE), "L:教育部 P:人力资源社会保障部");
+    CHECK_STR(S_read(a, "（市发展改革委、市财政局分别负责）", 1, RESP_RULE_NONE), "L:市发展改革委 L:市财政局");
+    CHECK_STR(S_read(a, "（市政府办公室、市行政审批制度改革工作领导小组办公室牵头，市级各有关部门及各县市区政府按职责分工负责）",
+                     1, RESP_RULE_NONE),
+              "L:市政府办公室 L:市行政审批制度改革工作领导小组办公室 X:市级各有关部门 X:各县市区政府");
+    CHECK_STR(S_read(a, "（国家发展改革委、财政部牵头负责）", 1, RESP_RULE_NONE), "L:国家发展改革委 L:国家财政部");
+    CHECK_STR(S_read(a, "（区住建局负责，区财政局配合）", 1, RESP_RULE_NONE), "L:区住建局 P:区财政局");
+    CHECK_STR(S_read(a, "（市场监管总局负责）", 1, RESP_RULE_NONE), "L:市场监管总局");
+    CHECK_STR(S_read(a, "（扶贫办、商务部等和各省级人民政府负责）", 1, RESP_RULE_NONE),
+              "L:扶贫办 L:商务部 X:各省级人民政府");
+    CHECK_STR(S_read(a, "（人力资源社会保障部、财政部等有关部门和单位负责）", 1, RESP_RULE_NONE),
+              "L:人力资源社会保障部 L:财政部");
+    CHECK_STR(S_read(a, "（牵头单位：市经贸委，配合单位：市工商联，各区、县级市）", 1, RESP_RULE_NONE),
+              "L:市经贸委 P:市工商联 X:各区 X:县级市");
+    CHECK_STR(S_read(a, "（牵头单位：市委组织部，配合单位：各项目牵头单位）", 1, RESP_RULE_NONE),
+              "L:市委组织部 X:各项目牵头单位");
+    CHECK_STR(S_read(a, "（省法院、检察院按职责分工负责）", 1, RESP_RULE_NONE), "L:省法院 L:省检察院");
+    /* unbracketed labelled lines (a paragraph of its own) */
+    CHECK_STR(S_read(a, "牵头单位：区发改局 责任单位：立山经济开发区，全区经济运行各专班", 1, RESP_RULE_NONE),
+              "L:区发改局 P:立山经济开发区 X:全区经济运行各专班");
+    CHECK_STR(S_read(a, "牵头单位：区发改局 责任单位：立山经济开发区", 0, RESP_RULE_NONE), "0");
+    CHECK_STR(S_read(a, "责任单位：区财政局；完成时限：2023年底", 1, RESP_RULE_NONE), "L:区财政局");
+    /* fragments are never names */
+    CHECK_STR(S_read(a, "（由省政府办公厅负责解释）", 1, RESP_RULE_NONE), "-1");
+    CHECK_STR(S_read(a, "（具体办法由省财政厅另行制定，省发展改革委负责）", 1, RESP_RULE_NONE), "-1");
+    CHECK_STR(S_read(a, "（以下简称“牵头单位”）", 1, RESP_RULE_NONE), "-1");
+    CHECK_STR(S_read(a, "（2025年底前完成）", 1, RESP_RULE_NONE), "0");
+    arena_free(a);
+}
+
+TEST(resp_rules_stated) {
+    size_t off = 99;
+    const char *t = "（甲、乙负责。列第一位者为牵头单位，下同）";
+    CHECK(resp_rule_in(t, strlen(t), &off) == RESP_RULE_FIRST_LEADS);
+    t = "注：排在第一位的为牵头单位。";
+    CHECK(resp_rule_in(t, strlen(t), &off) == RESP_RULE_FIRST_LEADS);
+    CHECK(off == 0);
+    t = "各责任单位排名不分先后。";
+    CHECK(resp_rule_in(t, strlen(t), &off) == RESP_RULE_ALL_EQUAL);
+    t = "加强牵头抓总，第一时间响应。";
+    CHECK(resp_rule_in(t, strlen(t), &off) == RESP_RULE_NONE);
+    CHECK(resp_is_party("各有关单位", strlen("各有关单位")));
+    CHECK(resp_is_party("国务院有关部门", strlen("国务院有关部门")));
+    CHECK(!resp_is_party("省科技厅", strlen("省科技厅")));
+}
+
 static const char registry[] =
     "- id: cast\n  name: 中国科学技术协会\n  aliases: [中国科协]\n"
     "- id: hubei-cast\n  name: 湖北省科学技术协会\n  aliases: [湖北省科协, 省科协]\n  parent: cast\n"
