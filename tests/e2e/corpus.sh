@@ -28,7 +28,7 @@ t_corpus_wellformed() {
     breakit
     sed -i '/^t7\t/d' "$broken/gf-2019-3.tsv"
     if out=$("$broken/check-corpus" 2>&1); then fail "a task heading without a row was not found"; fi
-    grep -q 'gf-2019-3.md:[0-9]*: error: task heading {#t7} has no row' <<<"$out" || fail "wrong report: $out"
+    grep -q 'gf-2019-3.md:[0-9]*: error: task {#t7} has no row' <<<"$out" || fail "wrong report: $out"
 
     breakit
     sed -i '1s/.*/task\tlead\tpartners\tparties\tphrase/' "$broken/nongji-2018.tsv"
@@ -45,6 +45,12 @@ t_corpus_wellformed() {
     if out=$("$broken/check-corpus" 2>&1); then fail "an unknown parent was not found"; fi
     grep -q "bodies.yaml:[0-9]*: error: body gz-org: parent 'gz-nowhere' is not a body" <<<"$out" ||
         fail "wrong report: $out"
+
+    # A row of a 分工 table (序号 N is task tN) must have its line in the .tsv.
+    breakit
+    sed -i '/^t2\t/d' "$broken/huoshan-kfq-2025.tsv"
+    if out=$("$broken/check-corpus" 2>&1); then fail "a table row without a line was not found"; fi
+    grep -q 'huoshan-kfq-2025.md:[0-9]*: error: task {#t2} has no row' <<<"$out" || fail "wrong report: $out"
 
     # Markup planpress rejects (an id used twice) is an error of the corpus.
     breakit
