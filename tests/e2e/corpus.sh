@@ -52,11 +52,12 @@ t_corpus_wellformed() {
     if out=$("$broken/check-corpus" 2>&1); then fail "a table row without a line was not found"; fi
     grep -q 'huoshan-kfq-2025.md:[0-9]*: error: task {#t2} has no row' <<<"$out" || fail "wrong report: $out"
 
-    # Markup planpress rejects (an id used twice) is an error of the corpus.
+    # Markup only planpress rejects (a date that is no date) is an error of the corpus.
     breakit
-    sed -i 's/{#t4}$/{#t3}/' "$broken/gf-2019-3.md"
+    sed -i 's/^date: 2019-01-12$/date: 2019-01-32/' "$broken/gf-2019-3.md"
+    "$broken/check-corpus" >/dev/null 2>&1 || fail "the date is planpress's to check, not check-corpus's"
     if out=$("$broken/check-corpus" --planpress "$PLANPRESS" 2>&1); then
-        fail "a duplicate id was not found"
+        fail "planpress check did not reject a bad date"
     fi
-    grep -q 'gf-2019-3.md:1: error: planpress check exited' <<<"$out" || fail "wrong report: $out"
+    grep -q 'gf-2019-3.md:[0-9]*: error: planpress check: .*date' <<<"$out" || fail "wrong report: $out"
 }
