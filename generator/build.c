@@ -115,12 +115,13 @@ int build_run(const build_options *opt) {
         goto done;
     }
     S_stage_time("open", &ts);
-    if (content_load(&s, r, jobs, opt->check_only, d) < 0) {
+    /* build and check report the same warnings (completeness ones too) */
+    if (content_load(&s, r, jobs, 1, d) < 0) {
         status = EXIT_IO;
         goto done;
     }
     S_stage_time("read+parse", &ts);
-    links_build(&s, d, opt->check_only);
+    links_build(&s, d, 1);
     S_stage_time("link", &ts);
     /* site.yaml's limits: for the indicator scripts and the templates alike */
     sandbox_limits limits = {0};
@@ -201,6 +202,10 @@ done:
     if (o) output_abort(o);
     diag_flush(d, stderr);
     if (status == EXIT_OK && diag_errors(d)) status = EXIT_CONTENT;
+    if (!opt->check_only && status == EXIT_OK && !opt->quiet && diag_warnings(d))
+        fprintf(stderr, "planpress: %d warnings, listed above (`planpress check` lists the same "
+                        "without building)\n",
+                diag_warnings(d));
     if (opt->check_only && status == EXIT_OK && !opt->quiet)
         fprintf(stderr, "planpress: %zu plans, %zu pages checked: %d warnings\n", s.nplans,
                 s.npages, diag_warnings(d));

@@ -29,6 +29,12 @@ static size_t S_char(const char *s, size_t n) {
     return k <= n ? k : 1;
 }
 
+static size_t S_chars(const char *s, size_t n) {
+    size_t c = 0;
+    for (size_t i = 0; i < n; c++) i += S_char(s + i, n - i);
+    return c;
+}
+
 /* Length of a space (ASCII or U+3000) at s, else 0. */
 static size_t S_space_at(const char *s, size_t n) {
     if (n >= 1 && (s[0] == ' ' || s[0] == '\t' || s[0] == '\n')) return 1;
@@ -97,7 +103,8 @@ static const struct {
 
 /* Words after a list that end it and are not part of the last name. */
 static const char *const list_ends[] = {
-    "等有关部门和单位", "等部门和单位", "等有关单位和部门", "等有关部门", "等有关单位", "等相关部门", "等相关单位", "等部门", "等单位", "等", "",
+    "等有关部门和单位", "等部门和单位", "等有关单位和部门", "等省有关部门", "等市有关部门",
+    "等省直有关部门", "等市直有关部门", "等区有关部门", "等县有关部门", "等有关部门", "等有关单位", "等相关部门", "等相关单位", "等部门", "等单位", "等", "",
 };
 
 /* The verb t[0..n) is, once an ending like 等单位 and adverbs are off;
@@ -137,10 +144,11 @@ static const label labels[] = {
     {"主办单位", V_LEAD},    {"责任单位", V_RESP},    {"责任部门", V_RESP},
     {"实施单位", V_RESP},    {"配合单位", V_PARTNER}, {"配合部门", V_PARTNER},
     {"参与单位", V_PARTNER}, {"参加单位", V_PARTNER}, {"协办单位", V_PARTNER},
-    {"协同单位", V_PARTNER}, {"协助单位", V_PARTNER}, {"责任领导", V_SKIP},
+    {"协同单位", V_PARTNER}, {"协助单位", V_PARTNER}, {"协办部门", V_PARTNER},
+    {"配合部门", V_PARTNER}, {"参与部门", V_PARTNER}, {"协同部门", V_PARTNER}, {"责任领导", V_SKIP},
     {"牵头领导", V_SKIP},    {"分管领导", V_SKIP},    {"责任人", V_SKIP},
     {"完成时限", V_SKIP},    {"完成时间", V_SKIP},    {"时间节点", V_SKIP},
-    {"时间要求", V_SKIP},    {"Leads", V_LEAD},       {"Lead", V_LEAD},
+    {"时间要求", V_SKIP},    {"部门分工", V_RESP},    {"责任分工", V_RESP},    {"Leads", V_LEAD},       {"Lead", V_LEAD},
     {"lead", V_LEAD},        {"Partners", V_PARTNER}, {"Partner", V_PARTNER},
     {"partners", V_PARTNER}, {"Responsible", V_RESP},
 };
@@ -162,7 +170,8 @@ static size_t S_label_at(const char *t, size_t n, verb *v) {
 }
 
 int resp_is_party(const char *s, size_t n) {
-    static const char *const starts[] = {"各", "有关", "相关", "其他", "其它", "全体"};
+    static const char *const starts[] = {"各", "有关", "相关", "其他", "其它", "全体", "省级", "市级",
+                                         "县级", "区级"};
     static const char *const ends[] = {"有关部门", "有关单位", "相关部门", "相关单位", "各部门",
                                        "各单位", "成员单位"};
     for (size_t k = 0; k < sizeof starts / sizeof *starts; k++)
@@ -206,6 +215,47 @@ static const char *const not_in_names[] = {
 
 #define MAX_NAME_BYTES 120 /* 40 CJK characters */
 
+/* The bracket pairs a phrase may stand in. */
+static const struct {
+    const char *open, *close;
+} pairs[] = {{"（", "）"}, {"(", ")"}, {"〔", "〕"}, {"[", "]"}, {"【", "】"}};
+
+/* The length of the closing bracket that ends t[0..e) (0 when none) and
+ * which pair it closes. */
+static size_t S_close_at_end(const char *t, size_t e, int *pair) {
+    for (int k = 0; k < (int)(sizeof pairs / sizeof *pairs); k++) {
+        if (S_ends(t, e, pairs[k].close)) {
+            *pair = k;
+            return strlen(pairs[k].close);
+        }
+    }
+    return 0;
+}
+
+/* The bracket of that pair that opens the one closing at e (exclusive).
+ * (size_t)-1 when none; *open_len its length. */
+static size_t S_open_of(const char *t, size_t e, int pair, size_t *open_len) {
+    const char *op = pairs[pair].open, *cl = pairs[pair].close;
+    size_t ol = strlen(op), cll = strlen(cl);
+    size_t i = e - cll;
+    int depth = 1;
+    while (i > 0) {
+        if (i >= cll && memcmp(t + i - cll, cl, cll) == 0) {
+            depth++;
+            i -= cll;
+        } else if (i >= ol && memcmp(t + i - ol, op, ol) == 0) {
+            if (--depth == 0) {
+                *open_len = ol;
+                return i - ol;
+            }
+            i -= ol;
+        } else {
+            i--;
+        }
+    }
+    return (size_t)-1;
+}
+
 /* ---- building the result ---------------------------------------------------- */
 
 typedef struct builder {
@@ -222,8 +272,9 @@ typedef struct builder {
 
 /* A kind of place that 各 before it in the list makes a party: 县级市, 区. */
 static int S_place_kind(const char *s, size_t n) {
-    static const char *const kinds[] = {"市", "区", "县", "镇", "乡", "街道", "州", "盟", "旗"};
-    if (n > 12) return 0; /* 4 characters */
+    static const char *const kinds[] = {"市", "区", "县", "镇", "乡", "街道", "州", "盟", "旗",
+                                        "管委会", "人民政府", "政府"};
+    if (n > 24) return 0; /* 8 characters */
     for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++)
         if (S_ends(s, n, kinds[k])) return 1;
     return 0;
@@ -252,7 +303,9 @@ static int S_name(builder *bl, size_t b, size_t e, verb v) {
     if (e == b) return S_fail(bl, b, "empty body name in the responsibility phrase");
     if (e - b > MAX_NAME_BYTES)
         return S_fail(bl, b, "a body name in the responsibility phrase is longer than 40 characters");
-    int party = resp_is_party(t + b, e - b) || (bl->each && S_place_kind(t + b, e - b));
+    int party = resp_is_party(t + b, e - b) ||
+                (bl->each && (S_place_kind(t + b, e - b) ||
+                              (S_chars(t + b, e - b) <= 4 && !S_level_prefix(t + b, e - b))));
     for (size_t k = 0; !party && k < sizeof not_in_names / sizeof *not_in_names; k++)
         if (S_contains(t + b, e - b, not_in_names[k]))
             return S_fail(bl, b, "responsibility phrase not understood (a name holds other words)");
@@ -286,9 +339,46 @@ static int S_name(builder *bl, size_t b, size_t e, verb v) {
 /* The names of a list t[b..e), split at 、 ， ； and their ASCII forms (a
  * list may run on across a comma). A separator that ends the list is not an
  * empty name; one between two others is. */
+/* Does the name end like an organisation's (局, 委, 站 …)? */
+static int S_org_end(const char *s, size_t n) {
+    static const char *const ends[] = {"厅", "局", "委", "办", "部", "室", "院", "社", "会", "中心",
+                                       "署", "站", "行", "所", "队", "协", "联", "团", "处", "司"};
+    for (size_t k = 0; k < sizeof ends / sizeof *ends; k++)
+        if (S_ends(s, n, ends[k])) return 1;
+    return 0;
+}
+
+
+/* 广州、深圳、珠海出入境边防检查总站: places before a name share its
+ * suffix (广州出入境边防检查总站). */
+static void S_shared_suffix(builder *bl, size_t first) {
+    resp *r = bl->out;
+    for (size_t j = first + 1; j < r->n; j++) {
+        resp_name *last = &r->names[j];
+        size_t ln = strlen(last->name);
+        if (last->role == RESP_PARTY || !S_org_end(last->name, ln) || S_level_prefix(last->name, ln)) continue;
+        size_t i = j;
+        while (i > first) {
+            const resp_name *p = &r->names[i - 1];
+            size_t pn = strlen(p->name), pc = S_chars(p->name, pn);
+            if (p->role == RESP_PARTY || pc < 2 || pc > 3 || S_org_end(p->name, pn) ||
+                S_level_prefix(p->name, pn))
+                break;
+            i--;
+        }
+        if (i == j) continue;
+        /* the suffix: the last name less a place as long as the one before it */
+        size_t k = 0, pc = S_chars(r->names[j - 1].name, strlen(r->names[j - 1].name));
+        for (size_t c = 0; c < pc && k < ln; c++) k += S_char(last->name + k, ln - k);
+        if (S_chars(last->name + k, ln - k) < 3) continue;
+        for (size_t m = i; m < j; m++)
+            r->names[m].name = arena_printf(bl->a, "%s%s", r->names[m].name, last->name + k);
+    }
+}
+
 static int S_names(builder *bl, size_t b, size_t e, verb v) {
     const char *t = bl->t;
-    size_t start = b;
+    size_t start = b, first = bl->out->n;
     int named = 0;
     for (size_t i = b;;) {
         size_t sep = i < e ? S_list_sep(t + i, e - i) : 0;
@@ -301,12 +391,15 @@ static int S_names(builder *bl, size_t b, size_t e, verb v) {
                 named = 1;
             }
             if (i >= e) break;
+            /* 各 goes on along 、 (各区、县级市), not across a comma */
+            if (S_clause_sep(t + i, e - i)) bl->each = 0;
             i += sep;
             start = i;
             continue;
         }
         i += S_char(t + i, e - i);
     }
+    S_shared_suffix(bl, first);
     return 0;
 }
 
@@ -331,6 +424,49 @@ static size_t S_next_label(const char *t, size_t i, size_t e) {
     return e;
 }
 
+static int S_clause(builder *bl, size_t b, size_t e, size_t *pending, int *npending);
+static int S_rule_clause(builder *bl, size_t b, size_t e);
+static int S_time_clause(const char *t, size_t b, size_t e);
+
+/* A label's value t[b..e): names, perhaps with a verb of their own
+ * (责任单位：A、B分别牵头), rules (排在首位的为牵头单位，下同) and a
+ * bracketed rule at its end. */
+static int S_value(builder *bl, size_t b, size_t e, verb v) {
+    const char *t = bl->t;
+    S_trim(t, &b, &e);
+    int pair = 0;
+    size_t cl = e > b ? S_close_at_end(t + b, e - b, &pair) : 0;
+    if (cl) {
+        size_t ol = 0, o = S_open_of(t, e, pair, &ol);
+        size_t roff;
+        if (o != (size_t)-1 && o > b) {
+            resp_rule r = resp_rule_in(t + o + ol, e - cl - o - ol, &roff);
+            if (r != RESP_RULE_NONE) {
+                bl->out->rule = r;
+                bl->out->rule_off = o + ol + roff;
+                e = o;
+            }
+        }
+    }
+    size_t pending = 0, last_end = b, start = b;
+    int np = 0;
+    for (size_t i = b;;) {
+        size_t sep = i < e ? S_clause_sep(t + i, e - i) : 0;
+        if (i >= e || sep) {
+            if (!S_rule_clause(bl, start, i) && !S_time_clause(t, start, i)) {
+                if (S_clause(bl, start, i, &pending, &np) < 0) return -1;
+                last_end = i;
+            }
+            if (i >= e) break;
+            i += sep;
+            start = i;
+            continue;
+        }
+        i += S_char(t + i, e - i);
+    }
+    return np ? S_names(bl, pending, last_end, v) : 0;
+}
+
 static int S_labelled(builder *bl, size_t b, size_t e) {
     const char *t = bl->t;
     verb v;
@@ -345,7 +481,7 @@ static int S_labelled(builder *bl, size_t b, size_t e) {
         size_t vb = i + ll, ve = S_next_label(t, vb, e);
         i = ve;
         if (v == V_SKIP) continue;
-        if (S_names(bl, vb, ve, v) < 0) return -1;
+        if (S_value(bl, vb, ve, v) < 0) return -1;
     }
     return 1;
 }
@@ -399,12 +535,48 @@ static int S_rule_clause(builder *bl, size_t b, size_t e) {
     const char *t = bl->t;
     S_trim(t, &b, &e);
     if (e - b == strlen("下同") && S_starts(t + b, e - b, "下同")) return 1;
+    if (S_starts(t + b, e - b, "除") && S_ends(t + b, e - b, "外")) return 1; /* 除标注…外 */
     size_t off;
     resp_rule r = resp_rule_in(t + b, e - b, &off);
     if (r == RESP_RULE_NONE) return 0;
     bl->out->rule = r;
     bl->out->rule_off = b + off;
     return 1;
+}
+
+/* Is t[b..e) a list of nothing but bodies' names (each ends like an
+ * organisation's: 市工信委、市财政局)? */
+static int S_bare_list(const char *t, size_t b, size_t e) {
+    size_t start = b;
+    for (size_t i = b;;) {
+        size_t sep = i < e ? S_list_sep(t + i, e - i) : 0;
+        if (!sep && i < e) sep = S_clause_sep(t + i, e - i);
+        if (i >= e || sep) {
+            size_t nb = start, ne = i;
+            S_trim(t, &nb, &ne);
+            size_t c = S_chars(t + nb, ne - nb);
+            if (c < 2 || c > 20 || !S_org_end(t + nb, ne - nb)) return 0;
+            for (size_t k = 0; k < sizeof not_in_names / sizeof *not_in_names; k++)
+                if (S_contains(t + nb, ne - nb, not_in_names[k])) return 0;
+            if (i >= e) return 1;
+            i += sep;
+            start = i;
+            continue;
+        }
+        i += S_char(t + i, e - i);
+    }
+}
+
+/* A clause that says when (年内持续推进, 2025年底前完成, 长期坚持): no names. */
+static int S_time_clause(const char *t, size_t b, size_t e) {
+    static const char *const starts[] = {"年内", "年底", "长期", "持续", "逐步", "每年", "按年",
+                                         "及时", "定期"};
+    S_trim(t, &b, &e);
+    if (b == e) return 0;
+    if (t[b] >= '0' && t[b] <= '9') return 1;
+    for (size_t k = 0; k < sizeof starts / sizeof *starts; k++)
+        if (S_starts(t + b, e - b, starts[k])) return 1;
+    return S_contains(t + b, e - b, "年底前") || S_contains(t + b, e - b, "月底前");
 }
 
 static int S_clauses(builder *bl, size_t b, size_t e) {
@@ -414,7 +586,8 @@ static int S_clauses(builder *bl, size_t b, size_t e) {
     for (size_t i = b;;) {
         size_t sep = i < e ? S_clause_sep(t + i, e - i) : 0;
         if (i >= e || sep) {
-            if (!S_rule_clause(bl, start, i) && S_clause(bl, start, i, &pending, &npending) < 0)
+            if (!S_rule_clause(bl, start, i) && !S_time_clause(t, start, i) &&
+                S_clause(bl, start, i, &pending, &npending) < 0)
                 return -1;
             if (i >= e) break;
             i += sep;
@@ -423,7 +596,13 @@ static int S_clauses(builder *bl, size_t b, size_t e) {
         }
         i += S_char(t + i, e - i);
     }
-    if (npending) return S_fail(bl, pending, "responsibility phrase not understood (names without a verb)");
+    if (npending) {
+        /* (市工信委、市财政局): a bare list of what are plainly bodies'
+         * names is the list of those responsible */
+        if (!S_bare_list(t, pending, e))
+            return S_fail(bl, pending, "responsibility phrase not understood (names without a verb)");
+        return S_names(bl, pending, e, V_RESP) < 0 ? -1 : 1;
+    }
     return 1;
 }
 
@@ -438,9 +617,10 @@ resp_rule resp_rule_in(const char *t, size_t n, size_t *off) {
         if (end) {
             const char *s = t + sb;
             size_t sn = i - sb;
-            int names_lead = S_contains(s, sn, "牵头单位") || S_contains(s, sn, "牵头部门");
-            if (names_lead && (S_contains(s, sn, "第一") || S_contains(s, sn, "首位") ||
-                               S_contains(s, sn, "排在前") || S_contains(s, sn, "排名第一"))) {
+            int names_lead = S_contains(s, sn, "牵头");
+            if (names_lead && (S_contains(s, sn, "第一位") || S_contains(s, sn, "首位") ||
+                               S_contains(s, sn, "第一个") || S_contains(s, sn, "排名第一") ||
+                               S_contains(s, sn, "排在最前"))) {
                 if (off) *off = sb;
                 return RESP_RULE_FIRST_LEADS;
             }
@@ -472,41 +652,7 @@ static int S_meant(const char *t, size_t n) {
 
 /* ---- the phrase ------------------------------------------------------------ */
 
-#define OPEN_FW "（"
-#define CLOSE_FW "）"
-
-/* The bracket that opens the one closing at e (exclusive). (size_t)-1 when
- * none; *open_len its length. */
-static size_t S_open_of(const char *t, size_t e, size_t close_len, size_t *open_len) {
-    size_t i = e - close_len;
-    int depth = 1;
-    while (i > 0) {
-        if (i >= 3 && memcmp(t + i - 3, CLOSE_FW, 3) == 0) {
-            depth++;
-            i -= 3;
-        } else if (i >= 3 && memcmp(t + i - 3, OPEN_FW, 3) == 0) {
-            if (--depth == 0) {
-                *open_len = 3;
-                return i - 3;
-            }
-            i -= 3;
-        } else if (t[i - 1] == ')') {
-            depth++;
-            i--;
-        } else if (t[i - 1] == '(') {
-            if (--depth == 0) {
-                *open_len = 1;
-                return i - 1;
-            }
-            i--;
-        } else {
-            i--;
-        }
-    }
-    return (size_t)-1;
-}
-
-int resp_read(arena *a, const char *t, size_t len, int whole, resp_rule rule, resp *out) {
+int resp_read(arena *a, const char *t, size_t len, int flags, resp_rule rule, resp *out) {
     memset(out, 0, sizeof *out);
     size_t b0 = 0, e = len;
     S_trim(t, &b0, &e);
@@ -514,22 +660,26 @@ int resp_read(arena *a, const char *t, size_t len, int whole, resp_rule rule, re
     else if (e > b0 && t[e - 1] == '.') e--;
     S_trim(t, &b0, &e);
     size_t ib, ie, start;
-    size_t close_len = S_ends(t + b0, e - b0, CLOSE_FW) ? 3 : (e > b0 && t[e - 1] == ')') ? 1 : 0;
+    int pair = 0;
+    size_t close_len = e > b0 ? S_close_at_end(t + b0, e - b0, &pair) : 0;
     verb v;
-    if (close_len) {
-        size_t open_len = 0, open_at = S_open_of(t, e, close_len, &open_len);
+    int whole = flags & RESP_WHOLE;
+    if (whole && S_label_at(t + b0, e - b0, &v)) {
+        start = ib = b0; /* a bracket at its end is the last value's */
+        ie = e;
+    } else if (close_len) {
+        size_t open_len = 0, open_at = S_open_of(t, e, pair, &open_len);
         if (open_at == (size_t)-1 || open_at < b0) return 0;
         start = open_at;
         ib = open_at + open_len;
         ie = e - close_len;
-    } else if (whole && S_label_at(t + b0, e - b0, &v)) {
-        start = ib = b0;
-        ie = e;
     } else {
         return 0;
     }
     S_trim(t, &ib, &ie);
-    if (!S_meant(t + ib, ie - ib)) return 0;
+    if (!S_meant(t + ib, ie - ib) && !S_label_at(t + ib, ie - ib, &v) &&
+        !(ie > ib && S_bare_list(t, ib, ie)))
+        return 0;
 
     builder bl = {a, t, out, 0, NULL, 0, NULL, 0, 0};
     /* sentence by sentence: a rule, or an assignment */
@@ -544,8 +694,16 @@ int resp_read(arena *a, const char *t, size_t len, int whole, resp_rule rule, re
         size_t s0 = sb, s1 = i;
         S_trim(t, &s0, &s1);
         if (s1 > s0) {
+            size_t before = out->n;
             rc = S_label_at(t + s0, s1 - s0, &v) ? S_labelled(&bl, s0, s1) : S_clauses(&bl, s0, s1);
-            if (rc < 0) break;
+            if (rc < 0 && before > 0) {
+                /* a note after the assignment (以下政策措施均需…落实，不再单独列出) */
+                out->n = before;
+                out->error = NULL;
+                rc = 1;
+            } else if (rc < 0) {
+                break;
+            }
         }
         if (i >= ie) break;
         i += 3;
@@ -562,7 +720,7 @@ int resp_read(arena *a, const char *t, size_t len, int whole, resp_rule rule, re
      * explicit partner makes them leads; all merely responsible, they all
      * lead, unless the document's rule says the first named leads */
     resp_rule in_force = out->rule != RESP_RULE_NONE ? out->rule : rule;
-    int has_lead = 0, has_partner = 0;
+    int has_lead = (flags & RESP_LEAD_ELSEWHERE) && out->labelled, has_partner = 0;
     for (size_t k = 0; k < out->n; k++) {
         if (out->names[k].role == RESP_PARTY) continue;
         if (bl.verbs[k] == V_LEAD) has_lead = 1;
@@ -586,6 +744,8 @@ int resp_read(arena *a, const char *t, size_t len, int whole, resp_rule rule, re
         nm->lead = lead;
         nm->role = lead ? RESP_LEAD : RESP_PARTNER;
     }
+    for (size_t k = 0; k < out->n; k++)
+        if (out->names[k].role != RESP_PARTY && bl.verbs[k] == V_LEAD) out->has_lead = 1;
     out->start = start;
     out->end = e;
     return 1;

@@ -48,19 +48,24 @@ typedef struct resp {
     size_t err_off;       /* where, in the text */
     resp_rule rule;       /* a rule the phrase states (applies to it too) */
     size_t rule_off;      /* where that rule stands in the text */
+    int has_lead;         /* names a lead explicitly (牵头, 牵头单位：) */
     int labelled;         /* written with labels (牵头单位：…): malformed, an
                              error of the editor's, not prose */
 } resp;
 
+#define RESP_WHOLE 1          /* the text is a paragraph of its own */
+#define RESP_LEAD_ELSEWHERE 2 /* another labelled phrase of the task names
+                                 its lead (牵头单位：A / 责任单位：B) */
+
 /* Reads the phrase at the end of text[0..len) (trailing spaces and a final
- * 。 or . allowed after it), or, with `whole`, a paragraph that is a phrase
- * of labelled lines from its start. `rule` is the document's rule in force
+ * 。 or . allowed after it), or, with RESP_WHOLE in `flags`, a paragraph
+ * that is a phrase of labelled lines from its start. `rule` is the document's rule in force
  * (RESP_RULE_NONE when it stated none). Returns 1 when found (out filled),
  * 0 when the text does not end with a phrase, -1 when it does but is
  * malformed (out->error, out->err_off): an empty name, a name that is a
  * fragment of a sentence, words that are not understood after a list that
  * names responsibility. */
-int resp_read(arena *a, const char *text, size_t len, int whole, resp_rule rule, resp *out);
+int resp_read(arena *a, const char *text, size_t len, int flags, resp_rule rule, resp *out);
 
 /* resp_read of a heading or paragraph end with no document rule. */
 int resp_parse(arena *a, const char *text, size_t len, resp *out);

@@ -316,7 +316,7 @@ static void S_assign(extract *x, item *it, size_t bi, int k, const resp *r, int 
 /* One text of the task: its phrases after sentences inside it
  * (…。（市场监管总局负责）加强…), then the one that ends it. */
 static void S_phrases(extract *x, item *it, size_t bi, int k, const char *t, int line, int col,
-                      int whole, const rules *rs, size_t *lcap, size_t *pcap, size_t *tcap) {
+                      int flags, const rules *rs, size_t *lcap, size_t *pcap, size_t *tcap) {
     size_t len = strlen(t);
     resp_rule rule = S_rule_at(rs, line);
     resp r;
@@ -336,7 +336,7 @@ static void S_phrases(extract *x, item *it, size_t bi, int k, const char *t, int
         if (rest >= len) break; /* the phrase that ends the text: below */
         if (resp_read(x->a, t, i, 0, rule, &r) == 1) S_assign(x, it, bi, k, &r, line, col, lcap, pcap, tcap);
     }
-    int rc = resp_read(x->a, t, len, whole, rule, &r);
+    int rc = resp_read(x->a, t, len, flags, rule, &r);
     if (rc < 0 && r.labelled) {
         diag_error(x->d, x->p->doc.path, line, col, "%s", r.error);
         x->failed = 1;
@@ -356,10 +356,20 @@ static void S_annotation(extract *x, item *it, const md_block *blk, size_t bi, c
                          size_t *lcap, size_t *pcap) {
     const md_doc *md = &x->p->doc.md;
     size_t tcap = 0;
+    /* 牵头单位：A and 责任单位：B in paragraphs of their own: B are partners */
+    int flags = RESP_WHOLE;
+    for (size_t k = 0; k < md->nparas; k++) {
+        resp r;
+        const md_para *pa = &md->paras[k];
+        if (pa->block == (int)bi && pa->text &&
+            resp_read(x->a, pa->text, strlen(pa->text), RESP_WHOLE, RESP_RULE_NONE, &r) == 1 &&
+            r.labelled && r.has_lead)
+            flags |= RESP_LEAD_ELSEWHERE;
+    }
     if (blk->text) S_phrases(x, it, bi, -1, blk->text, blk->line, blk->col, 0, rs, lcap, pcap, &tcap);
     for (size_t k = 0; k < md->nparas; k++)
         if (md->paras[k].block == (int)bi && md->paras[k].text)
-            S_phrases(x, it, bi, (int)k, md->paras[k].text, md->paras[k].line, md->paras[k].col, 1, rs,
+            S_phrases(x, it, bi, (int)k, md->paras[k].text, md->paras[k].line, md->paras[k].col, flags, rs,
                       lcap, pcap, &tcap);
 }
 
