@@ -283,6 +283,7 @@ typedef struct figures {
 
 static void S_figures(arena *a, const plan *p, const item *it, figures *f) {
     f->n = 0;
+    if (it->table_row) return; /* a row: the section it points to is the table's */
     const md_block *b = &p->doc.md.blocks[it->block];
     const char *h = p->doc.md.html;
     size_t lo = b->html_off, hi = b->html_end ? b->html_end : p->doc.md.html_len;

@@ -474,6 +474,9 @@ typedef struct render_ctx {
     int cur_heading; /* the last heading's block, -1 before any */
     md_para *paras;
     size_t nparas, pcap;
+    md_row *rows;
+    size_t nrows, rcap;
+    int ntables;
     int list_depth, depth;
     int failed;     /* content errors reported */
     int oom;
@@ -935,6 +938,24 @@ static void S_para(render_ctx *c, cmark_node *n) {
                                       cmark_node_get_start_column(n), owner};
 }
 
+/* A table at the top level: its rows' cells as plain text. */
+static void S_table(render_ctx *c, cmark_node *tb) {
+    if (cmark_node_get_type(cmark_node_parent(tb)) != CMARK_NODE_DOCUMENT) return;
+    int table = c->ntables++;
+    for (cmark_node *row = cmark_node_first_child(tb); row; row = cmark_node_next(row)) {
+        size_t n = 0, cap = 0;
+        const char **cells = NULL;
+        for (cmark_node *cell = cmark_node_first_child(row); cell; cell = cmark_node_next(cell)) {
+            const char *text = S_plain_text(c, cell);
+            cells = arena_grow(c->a, cells, sizeof *cells, &cap, n + 1);
+            cells[n++] = text;
+        }
+        c->rows = arena_grow(c->a, c->rows, sizeof *c->rows, &c->rcap, c->nrows + 1);
+        c->rows[c->nrows++] = (md_row){cells, n, cmark_gfm_extensions_get_table_row_is_header(row), table,
+                                       S_file_line(c, cmark_node_get_start_line(row)), c->cur_heading};
+    }
+}
+
 static int S_is_container(cmark_node *n) {
     cmark_node_type t = cmark_node_get_type(n);
     return t == CMARK_NODE_BLOCK_QUOTE || t == CMARK_NODE_LIST || t == CMARK_NODE_ITEM;
@@ -960,6 +981,8 @@ static int S_walk(render_ctx *c, cmark_node *doc) {
             S_item(c, n);
         } else if (t == CMARK_NODE_PARAGRAPH) {
             S_para(c, n);
+        } else if (strcmp(cmark_node_get_type_string(n), "table") == 0) {
+            S_table(c, n);
         }
         cmark_node *child = S_is_container(n) ? cmark_node_first_child(n) : NULL;
         if (child) {
@@ -1200,6 +1223,8 @@ int md_render(arena *a, diag *d, const char *path, int first_line, const char *s
     out->nblocks = c.nblocks;
     out->paras = c.paras;
     out->nparas = c.nparas;
+    out->rows = c.rows;
+    out->nrows = c.nrows;
     rc = 0;
 done:
     if (oom) diag_error(d, path, 0, 0, "out of memory while rendering Markdown");

@@ -60,6 +60,16 @@ typedef struct md_para {
                            before it, or its item; -1 before any */
 } md_para;
 
+/* A row of a GFM table at the top level (a 分工表 assigns its rows). */
+typedef struct md_row {
+    const char **cells; /* plain text of each cell */
+    size_t ncells;
+    int header;         /* the table's header row */
+    int table;          /* which table of the document (0, 1, ...) */
+    int line;           /* where the row stands in the file */
+    int block;          /* the heading the table stands under, -1 before any */
+} md_row;
+
 typedef struct md_doc {
     const char *html;   /* the rendered body, NUL-terminated */
     size_t html_len;
@@ -67,6 +77,8 @@ typedef struct md_doc {
     size_t nblocks;
     md_para *paras;     /* in document order */
     size_t nparas;
+    md_row *rows;       /* the top-level tables' rows, in document order */
+    size_t nrows;
 } md_doc;
 
 /* One-time global set-up of cmark-gfm's extensions; call before threads. */

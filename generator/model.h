@@ -76,6 +76,8 @@ typedef struct item {
                                  (各有关单位, 各地级以上市人民政府) */
     size_t nparties;
     int resp_line;            /* where its 分工 phrase stands (0: none read) */
+    int table_row;            /* a row of a 分工 table (block: the heading the
+                                 table stands under; its page shows that section) */
     /* resolved (links.c) */
     struct item **goals;      /* tasks: the goals they serve */
     size_t ngoals;

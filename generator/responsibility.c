@@ -494,7 +494,7 @@ static int S_labelled(builder *bl, size_t b, size_t e) {
 static int S_clause(builder *bl, size_t b, size_t e, size_t *pending, int *npending) {
     const char *t = bl->t;
     S_trim(t, &b, &e);
-    if (b == e) return S_fail(bl, b, "empty clause in the responsibility phrase");
+    if (b == e) return S_fail(bl, b, "empty body name in the responsibility phrase");
     /* A会同B(、C)(负责) */
     for (size_t i = b; i < e; i += S_char(t + i, e - i)) {
         if (!S_starts(t + i, e - i, "会同")) continue;

@@ -272,6 +272,8 @@ static const char *S_carried(extract *x, const resp_name *nm) {
     return strcmp(nm->prefix, "国家") == 0 ? nm->name : full;
 }
 
+#define NO_LINK (-2) /* a phrase made from a table's cells: its names stay text */
+
 /* Adds what one phrase assigns to the task; `k` is the paragraph (-1: the
  * block's own text). */
 static void S_assign(extract *x, item *it, size_t bi, int k, const resp *r, int line, int col,
@@ -306,7 +308,7 @@ static void S_assign(extract *x, item *it, size_t bi, int k, const resp *r, int 
                                          lead ? it->nlead_refs : it->npartner_refs, name);
         if (!ref) continue;
         const char *id = ref->body ? ref->body->id : ref->unknown_id;
-        if (!id) continue;
+        if (!id || k == NO_LINK) continue;
         x->links = arena_grow(x->a, x->links, sizeof *x->links, &x->links_cap, x->nlinks + 1);
         x->links[x->nlinks++] = (roles_link){bi, k, nm->off, nm->len, arena_printf(x->a, "pp:bodies/%s/", id)};
     next:;
@@ -371,6 +373,112 @@ static void S_annotation(extract *x, item *it, const md_block *blk, size_t bi, c
         if (md->paras[k].block == (int)bi && md->paras[k].text)
             S_phrases(x, it, bi, (int)k, md->paras[k].text, md->paras[k].line, md->paras[k].col, flags, rs,
                       lcap, pcap, &tcap);
+}
+
+/* ---- 分工 tables -------------------------------------------------------------- */
+
+typedef enum { COL_OTHER, COL_NUMBER, COL_TITLE, COL_LEAD, COL_PARTNER, COL_RESP } col_kind;
+
+/* What a header cell says its column holds (spaces inside it ignored). */
+static col_kind S_col_kind(arena *a, const char *h) {
+    char *t = arena_strdup(a, h), *w = t;
+    for (const char *r = h; *r; r++)
+        if (*r != ' ') *w++ = *r;
+    *w = '\0';
+    if (strstr(t, "领导") || strstr(t, "责任人") || strstr(t, "时限") || strstr(t, "时间") ||
+        strstr(t, "情况") || strstr(t, "说明") || strstr(t, "备注"))
+        return COL_OTHER;
+    if (strstr(t, "牵头")) return COL_LEAD;
+    if (strstr(t, "配合") || strstr(t, "协同") || strstr(t, "协办") || strstr(t, "参与")) return COL_PARTNER;
+    if (strstr(t, "责任单位") || strstr(t, "责任部门") || strstr(t, "责任主体") || strstr(t, "负责单位"))
+        return COL_RESP;
+    if (strcmp(t, "序号") == 0 || strcmp(t, "编号") == 0) return COL_NUMBER;
+    if (strstr(t, "任务") || strstr(t, "工作") || strstr(t, "事项") || strstr(t, "内容") || strstr(t, "措施") ||
+        strstr(t, "项目"))
+        return COL_TITLE;
+    return COL_OTHER;
+}
+
+/* A table under a section of tasks whose header names responsible bodies
+ * (序号/任务/牵头单位/配合单位/完成时限): each row is a task, its id from its
+ * 序号 (t24), its bodies read from its cells as labelled lines. */
+static void S_table_tasks(extract *x, const int *section_role, strmap *ids, size_t *icap, const rules *rs) {
+    plan *p = x->p;
+    const md_doc *md = &p->doc.md;
+    static const char *const labels[] = {"", "", "", "牵头单位：", "配合单位：", "责任单位："};
+    col_kind *cols = NULL;
+    size_t ncols = 0;
+    int table = -1, usable = 0;
+    for (size_t r = 0; r < md->nrows; r++) {
+        const md_row *row = &md->rows[r];
+        if (row->table != table) {
+            table = row->table;
+            usable = 0;
+            if (!row->header || row->block < 0 || section_role[row->block] < 0 ||
+                section_role[row->block] == ROLE_GOAL)
+                continue;
+            cols = arena_alloc(x->a, (row->ncells ? row->ncells : 1) * sizeof *cols);
+            ncols = row->ncells;
+            for (size_t c = 0; c < ncols; c++) {
+                cols[c] = S_col_kind(x->a, row->cells[c]);
+                if (cols[c] >= COL_LEAD) usable = 1;
+            }
+            continue;
+        }
+        if (!usable || row->header) continue;
+        strbuf phrase = STRBUF_INIT;
+        const char *title = NULL, *number = NULL;
+        for (size_t c = 0; c < row->ncells && c < ncols; c++) {
+            const char *v = row->cells[c];
+            if (!*v) continue;
+            if (cols[c] == COL_NUMBER && !number) number = v;
+            else if (cols[c] == COL_TITLE && !title) title = v;
+            else if (cols[c] >= COL_LEAD) {
+                if (phrase.len) sb_puts(&phrase, "；");
+                sb_puts(&phrase, labels[cols[c]]);
+                sb_puts(&phrase, v);
+            }
+        }
+        item *it = arena_alloc(x->a, sizeof *it);
+        it->role = (item_role)section_role[row->block];
+        it->plan = p;
+        it->block = (size_t)row->block;
+        it->line = row->line;
+        it->col = 1;
+        it->table_row = 1;
+        it->title = title ? S_short_title(x->a, title) : "";
+        it->number = number;
+        /* the id from its 序号: t24; else its place in the table */
+        long n = 0;
+        const char *q = number;
+        while (q && *q >= '0' && *q <= '9' && n < 1000000) n = n * 10 + (*q++ - '0');
+        static const char prefix[] = {'g', 't', 'm'};
+        it->id = (number && q && !*q && n > 0) ? arena_printf(x->a, "%c%ld", prefix[it->role], n)
+                                                 : arena_printf(x->a, "%c-row%zu", prefix[it->role], r);
+        if (strmap_get(ids, it->id)) {
+            int k = 2;
+            const char *cand;
+            do cand = arena_printf(x->a, "%s-%d", it->id, k++);
+            while (strmap_get(ids, cand));
+            it->id = cand;
+        }
+        it->generated_id = 1;
+        strmap_put(ids, it->id, it);
+        if (phrase.len) {
+            const char *t = arena_strndup(x->a, phrase.ptr, phrase.len);
+            size_t lcap = 0, pcap = 0;
+            S_phrases(x, it, it->block, NO_LINK, t, row->line, 1, RESP_WHOLE, rs, &lcap, &pcap, &(size_t){0});
+        }
+        sb_free(&phrase);
+        p->items = arena_grow(x->a, p->items, sizeof *p->items, icap, p->nitems + 1);
+        p->items[p->nitems++] = it;
+    }
+}
+
+static int S_cmp_item_line(const void *a, const void *b) {
+    const item *x = *(item *const *)a, *y = *(item *const *)b;
+    if (x->line != y->line) return x->line < y->line ? -1 : 1;
+    return x->col < y->col ? -1 : x->col > y->col;
 }
 
 /* ---- the walk --------------------------------------------------------------- */
@@ -524,6 +632,11 @@ int roles_extract(arena *a, diag *d, const bodies *b, plan *p, int check, roles_
         p->items = arena_grow(a, p->items, sizeof *p->items, &icap, p->nitems + 1);
         p->items[p->nitems++] = it;
     }
+    if (md->nrows) {
+        S_table_tasks(&x, section_role, &ids, &icap, &rs);
+        /* in document order (mergesort: stable) */
+        if (p->nitems > 1) qsort(p->items, p->nitems, sizeof *p->items, S_cmp_item_line);
+    }
     /* children, in document order */
     for (size_t i = 0; i < p->nitems; i++)
         if (p->items[i]->parent) p->items[i]->parent->nchildren++;
@@ -590,6 +703,7 @@ void roles_mark_html(arena *a, plan *p, const roles_link *links, size_t nlinks) 
     static const char *const dirs[] = {"goals", "tasks", "measures"};
     for (size_t i = 0; i < p->nitems; i++) {
         const item *it = p->items[i];
+        if (it->table_row) continue; /* its place is a row of a table */
         const md_block *b = &doc->blocks[it->block];
         if (b->html_off + 3 > doc->html_len) continue;
         const char *tag = doc->html + b->html_off; /* "<hN id=..." or "<li id=..." */

@@ -519,7 +519,7 @@ static void S_collect_plan(sdocs *ds, const site *s, size_t pi) {
     srange *r = malloc((md->nblocks + 1) * sizeof *r);
     if (!by_block || !r) abort();
     for (size_t i = 0; i < p->nitems; i++)
-        if (p->items[i]->block < md->nblocks) by_block[p->items[i]->block] = p->items[i];
+        if (p->items[i]->block < md->nblocks && !p->items[i]->table_row) by_block[p->items[i]->block] = p->items[i];
 
     size_t nr = 0;
     size_t first = hlen;

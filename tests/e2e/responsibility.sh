@@ -3,10 +3,10 @@
 # parties as its document's words give them, and no body made of a fragment.
 
 t_corpus_reader_accuracy() {
-    # 96 %: the rate reached (docs/responsibility-corpus.md lists what is
+    # 97 %: the rate the issue asks for (docs/responsibility-corpus.md lists what is
     # still read wrong: 分工 tables and parties a document names once for
     # all later tasks). Raise it as the reader improves; never lower it.
-    python3 "$ROOT/tests/corpus/fengong/evaluate" "$PLANPRESS" --require 0.96 > eval.txt 2> eval.err || {
+    python3 "$ROOT/tests/corpus/fengong/evaluate" "$PLANPRESS" --require 0.97 > eval.txt 2> eval.err || {
         cat eval.txt eval.err
         fail "the 分工 reader fell below the corpus's required rate"
     }
