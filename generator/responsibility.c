@@ -301,6 +301,7 @@ static int S_name(builder *bl, size_t b, size_t e, verb v) {
     }
     S_trim(t, &b, &e);
     if (e == b) return S_fail(bl, b, "empty body name in the responsibility phrase");
+    if (memchr(t + b, '\0', e - b)) return S_fail(bl, b, "a NUL byte in the responsibility phrase");
     if (e - b > MAX_NAME_BYTES)
         return S_fail(bl, b, "a body name in the responsibility phrase is longer than 40 characters");
     int party = resp_is_party(t + b, e - b) ||
