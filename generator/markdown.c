@@ -880,15 +880,6 @@ static void S_heading(render_ctx *c, cmark_node *h) {
     b->line = S_file_line(c, cmark_node_get_start_line(h));
     b->col = cmark_node_get_start_column(h);
     b->parent = parent;
-    /* The paragraph right after the heading: where plans write who is
-     * responsible for a task. */
-    cmark_node *next = cmark_node_next(h);
-    if (next && cmark_node_get_type(next) == CMARK_NODE_PARAGRAPH) {
-        const char *para = S_plain_text(c, next);
-        b = &c->blocks[idx]; /* S_plain_text does not grow blocks, but be safe */
-        b->para = para;
-        b->para_line = S_file_line(c, cmark_node_get_start_line(next));
-    }
     c->last_heading[level] = idx;
     c->cur_heading = idx;
     S_push_tag(c, idx);

@@ -41,9 +41,6 @@ typedef struct md_block {
     int parent;         /* index of the enclosing heading (the nearest heading
                            of a lower level before it, or for items the
                            heading the item stands under), -1 at top */
-    const char *para;   /* headings: plain text of the paragraph right after
-                           the heading, NULL when another block follows */
-    int para_line;      /* where that paragraph starts */
     size_t html_off;    /* where the block starts in the HTML */
     size_t html_end;    /* where its section ends: the next heading of the
                            same or a higher level (headings), the end of the
