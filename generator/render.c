@@ -414,6 +414,12 @@ static void S_push_item_ref(lua_State *L, const item *it) {
     lua_setfield(L, -2, "leads");
     S_push_bodies(L, (body *const *)it->partners, it->npartners);
     lua_setfield(L, -2, "partners");
+    lua_createtable(L, (int)it->nparties, 0);
+    for (size_t i = 0; i < it->nparties; i++) {
+        lua_pushstring(L, it->parties[i]);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    lua_setfield(L, -2, "parties");
 }
 
 /* While a worker renders the pages of one plan (S_render_group), the item
