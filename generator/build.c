@@ -201,7 +201,10 @@ int build_run(const build_options *opt) {
 done:
     if (o) output_abort(o);
     diag_flush(d, stderr);
-    if (status == EXIT_OK && diag_errors(d)) status = EXIT_CONTENT;
+    /* An I/O or internal failure anywhere (diag_fail) is exit 3, whatever
+     * else was found. */
+    if (diag_failures(d)) status = EXIT_IO;
+    else if (status == EXIT_OK && diag_errors(d)) status = EXIT_CONTENT;
     if (!opt->check_only && status == EXIT_OK && !opt->quiet && diag_warnings(d))
         fprintf(stderr, "planpress: %d warnings, listed above (`planpress check` lists the same "
                         "without building)\n",

@@ -19,7 +19,7 @@ typedef struct message {
 struct diag {
     pthread_mutex_t lock;
     int strict;
-    int errors, warnings;
+    int errors, warnings, failures;
     message *msgs;
     size_t n, cap, seq;
 };
@@ -48,17 +48,16 @@ void diag_free(diag *d) {
     free(d);
 }
 
-void diag_report(diag *d, diag_level level, const char *path, int line, int col,
-                 const char *fmt, ...) {
+__attribute__((format(printf, 7, 0)))
+static void S_report(diag *d, diag_level level, int failure, const char *path, int line, int col,
+                     const char *fmt, va_list ap) {
     strbuf text = STRBUF_INIT;
-    va_list ap;
-    va_start(ap, fmt);
     sb_vprintf(&text, fmt, ap);
-    va_end(ap);
     if (level == DIAG_WARNING && d->strict) level = DIAG_ERROR;
 
     pthread_mutex_lock(&d->lock);
     if (level == DIAG_ERROR) d->errors++;
+    if (failure) d->failures++;
     if (level == DIAG_WARNING) d->warnings++;
     if (d->n == d->cap) {
         size_t ncap = d->cap ? d->cap * 2 : 16;
@@ -80,6 +79,21 @@ void diag_report(diag *d, diag_level level, const char *path, int line, int col,
     m->seq = d->seq++;
     m->text = text.ptr ? text.ptr : strdup("");
     pthread_mutex_unlock(&d->lock);
+}
+
+void diag_report(diag *d, diag_level level, const char *path, int line, int col,
+                 const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    S_report(d, level, 0, path, line, col, fmt, ap);
+    va_end(ap);
+}
+
+void diag_fail(diag *d, const char *path, int line, int col, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    S_report(d, DIAG_ERROR, 1, path, line, col, fmt, ap);
+    va_end(ap);
 }
 
 static int S_cmp(const void *pa, const void *pb) {
@@ -118,3 +132,4 @@ void diag_flush(diag *d, FILE *out) {
 
 int diag_errors(const diag *d) { return d->errors; }
 int diag_warnings(const diag *d) { return d->warnings; }
+int diag_failures(const diag *d) { return d->failures; }

@@ -6,11 +6,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <git2.h>
+#include <git2/sys/odb_backend.h>
+#include <git2/sys/repository.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "strbuf.h"
 #include "text.h"
@@ -23,7 +27,313 @@ struct repo {
 
 static void S_git_error(diag *d, const char *what) {
     const git_error *e = git_error_last();
-    diag_error(d, NULL, 0, 0, "%s: %s", what, e && e->message ? e->message : "unknown error");
+    diag_fail(d, NULL, 0, 0, "%s: %s", what, e && e->message ? e->message : "unknown error");
+}
+
+/* ---- loose objects, read by planpress ----------------------------------- */
+
+/* libgit2 1.5 loops for ever in zlib's inflate on a truncated loose object
+ * (libgit2 #7342, fixed upstream by #7346 after 1.8; Debian 12 ships 1.5).
+ * So every handle's object database is put together here: libgit2's pack
+ * reader, and instead of its loose reader this one, which reads the file
+ * whole and inflates it in bounded steps (all the input given at once, into
+ * a buffer of the size the header declares, stopping when a step makes no
+ * progress): a truncated, overlong or corrupt object is an error that names
+ * it, never a loop. libgit2 then checks the bytes against the id (its
+ * strict hash verification, on by default). Alternates (objects/info/
+ * alternates) get the same pair of readers. See docs/history.md. */
+
+/* Loose objects larger than this (compressed or not) are refused. */
+#define LOOSE_MAX_SIZE (1u << 30)
+
+typedef struct loose_reader {
+    git_odb_backend parent;
+    char *dir; /* the objects folder, with a trailing '/' */
+} loose_reader;
+
+static int S_loose_error(const git_oid *id, const char *why) {
+    char hex[GIT_OID_HEXSZ + 1], msg[200];
+    git_oid_tostr(hex, sizeof hex, id);
+    snprintf(msg, sizeof msg, "object %s is corrupt (%s)", hex, why);
+    git_error_set_str(GIT_ERROR_ODB, msg);
+    return -1;
+}
+
+static void S_loose_path(const loose_reader *lr, const char *hex, char *out, size_t size) {
+    snprintf(out, size, "%s%.2s/%s", lr->dir, hex, hex + 2);
+}
+
+/* The loose file of `id` whole into *buf (malloc'd). GIT_ENOTFOUND when
+ * there is none. */
+static int S_loose_file(loose_reader *lr, const git_oid *id, unsigned char **buf, size_t *n) {
+    char hex[GIT_OID_HEXSZ + 1], path[PATH_MAX];
+    git_oid_tostr(hex, sizeof hex, id);
+    S_loose_path(lr, hex, path, sizeof path);
+    *buf = NULL;
+    *n = 0;
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT || errno == ENOTDIR) return GIT_ENOTFOUND;
+        char msg[PATH_MAX + 64];
+        snprintf(msg, sizeof msg, "cannot open %s: %s", path, strerror(errno));
+        git_error_set_str(GIT_ERROR_OS, msg);
+        return -1;
+    }
+    struct stat st;
+    int rc = 0;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        rc = S_loose_error(id, "not a regular file");
+    } else if ((unsigned long long)st.st_size > LOOSE_MAX_SIZE) {
+        rc = S_loose_error(id, "too large");
+    } else if (!(*buf = malloc((size_t)st.st_size + 1))) {
+        git_error_set_oom();
+        rc = -1;
+    } else {
+        size_t want = (size_t)st.st_size;
+        while (*n < want) {
+            ssize_t k = read(fd, *buf + *n, want - *n);
+            if (k < 0 && errno == EINTR) continue;
+            if (k <= 0) break;
+            *n += (size_t)k;
+        }
+        if (*n < want) {
+            char msg[PATH_MAX + 64];
+            snprintf(msg, sizeof msg, "cannot read %s: %s", path, strerror(errno ? errno : EIO));
+            git_error_set_str(GIT_ERROR_OS, msg);
+            rc = -1;
+        }
+    }
+    close(fd);
+    if (rc < 0) {
+        free(*buf);
+        *buf = NULL;
+    }
+    return rc;
+}
+
+static int S_loose_type(const char *name, size_t n, git_object_t *type) {
+    static const struct { const char *name; git_object_t type; } types[] = {
+        {"blob", GIT_OBJECT_BLOB}, {"tree", GIT_OBJECT_TREE},
+        {"commit", GIT_OBJECT_COMMIT}, {"tag", GIT_OBJECT_TAG}};
+    for (size_t i = 0; i < sizeof types / sizeof *types; i++)
+        if (strlen(types[i].name) == n && memcmp(types[i].name, name, n) == 0) {
+            *type = types[i].type;
+            return 0;
+        }
+    return -1;
+}
+
+static int S_loose_read(void **data, size_t *len, git_object_t *type, git_odb_backend *b,
+                        const git_oid *id) {
+    loose_reader *lr = (loose_reader *)b;
+    unsigned char *in = NULL, *body = NULL;
+    size_t n = 0;
+    *data = NULL;
+    *len = 0;
+    int rc = S_loose_file(lr, id, &in, &n);
+    if (rc) return rc;
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (inflateInit(&z) != Z_OK) {
+        free(in);
+        git_error_set_oom();
+        return -1;
+    }
+    z.next_in = in;
+    z.avail_in = (uInt)n;
+    /* The header, "TYPE SIZE\0", is at most 28 bytes. */
+    unsigned char head[64];
+    z.next_out = head;
+    z.avail_out = sizeof head;
+    int zr = inflate(&z, Z_SYNC_FLUSH);
+    size_t have = sizeof head - z.avail_out;
+    unsigned char *nul = memchr(head, '\0', have);
+    const char *why = NULL;
+    size_t size = 0;
+    if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR) {
+        why = z.msg ? z.msg : "not a zlib stream";
+    } else if (!nul) {
+        why = have < sizeof head ? "truncated" : "bad header";
+    } else {
+        const unsigned char *sp = memchr(head, ' ', (size_t)(nul - head));
+        const unsigned char *p = sp ? sp + 1 : nul;
+        if (!sp || S_loose_type((const char *)head, (size_t)(sp - head), type) < 0 || p == nul)
+            why = "bad header";
+        for (; !why && p < nul; p++) {
+            if (*p < '0' || *p > '9' || size > LOOSE_MAX_SIZE) why = "bad header";
+            else size = size * 10 + (size_t)(*p - '0');
+        }
+        if (!why && size > LOOSE_MAX_SIZE) why = "too large";
+    }
+    if (!why) {
+        /* One byte of room more than declared, to see an overlong body. */
+        body = git_odb_backend_data_alloc(b, size + 1);
+        if (!body) {
+            inflateEnd(&z);
+            free(in);
+            git_error_set_oom();
+            return -1;
+        }
+        size_t got = have - (size_t)(nul + 1 - head);
+        if (got > size) why = "longer than its header says";
+        else memcpy(body, nul + 1, got);
+        z.next_out = body + got;
+        z.avail_out = (uInt)(size + 1 - got);
+        while (!why && zr != Z_STREAM_END) {
+            uInt in_before = z.avail_in, out_before = z.avail_out;
+            zr = inflate(&z, Z_FINISH);
+            if (zr == Z_STREAM_END) break;
+            if (zr != Z_OK && zr != Z_BUF_ERROR) why = z.msg ? z.msg : "bad zlib stream";
+            else if (z.avail_in == in_before && z.avail_out == out_before)
+                why = z.avail_in == 0 ? "truncated" : "longer than its header says";
+        }
+        if (!why && z.avail_out != 1) why = z.avail_out ? "shorter than its header says"
+                                                         : "longer than its header says";
+    }
+    inflateEnd(&z);
+    free(in);
+    if (why) {
+        if (body) git_odb_backend_data_free(b, body);
+        return S_loose_error(id, why);
+    }
+    body[size] = '\0';
+    *data = body;
+    *len = size;
+    return 0;
+}
+
+static int S_loose_read_header(size_t *len, git_object_t *type, git_odb_backend *b,
+                               const git_oid *id) {
+    void *data = NULL;
+    int rc = S_loose_read(&data, len, type, b, id);
+    if (rc == 0) git_odb_backend_data_free(b, data);
+    return rc;
+}
+
+static int S_loose_exists(git_odb_backend *b, const git_oid *id) {
+    char hex[GIT_OID_HEXSZ + 1], path[PATH_MAX];
+    git_oid_tostr(hex, sizeof hex, id);
+    S_loose_path((loose_reader *)b, hex, path, sizeof path);
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* The one loose object whose id starts with the first `len` hex digits of
+ * `prefix`, into *out. */
+static int S_loose_find(git_oid *out, loose_reader *lr, const git_oid *prefix, size_t len) {
+    char hex[GIT_OID_HEXSZ + 1], path[PATH_MAX];
+    git_oid_tostr(hex, sizeof hex, prefix);
+    if (len >= GIT_OID_HEXSZ) {
+        git_oid_cpy(out, prefix);
+        return S_loose_exists(&lr->parent, prefix) ? 0 : GIT_ENOTFOUND;
+    }
+    if (len < 2) return GIT_ENOTFOUND;
+    snprintf(path, sizeof path, "%s%.2s", lr->dir, hex);
+    DIR *dir = opendir(path);
+    if (!dir) return GIT_ENOTFOUND;
+    int found = 0;
+    struct dirent *e;
+    while ((e = readdir(dir))) {
+        if (strlen(e->d_name) != GIT_OID_HEXSZ - 2 || strncmp(e->d_name, hex + 2, len - 2) != 0)
+            continue;
+        char full[GIT_OID_HEXSZ + 1];
+        memcpy(full, hex, 2);
+        memcpy(full + 2, e->d_name, GIT_OID_HEXSZ - 2);
+        full[GIT_OID_HEXSZ] = '\0';
+        git_oid id;
+        if (git_oid_fromstr(&id, full) < 0) continue;
+        if (found && !git_oid_equal(&id, out)) {
+            closedir(dir);
+            git_error_set_str(GIT_ERROR_ODB, "ambiguous object id prefix");
+            return GIT_EAMBIGUOUS;
+        }
+        git_oid_cpy(out, &id);
+        found = 1;
+    }
+    closedir(dir);
+    return found ? 0 : GIT_ENOTFOUND;
+}
+
+static int S_loose_read_prefix(git_oid *out, void **data, size_t *len, git_object_t *type,
+                               git_odb_backend *b, const git_oid *prefix, size_t plen) {
+    int rc = S_loose_find(out, (loose_reader *)b, prefix, plen);
+    return rc ? rc : S_loose_read(data, len, type, b, out);
+}
+
+static int S_loose_exists_prefix(git_oid *out, git_odb_backend *b, const git_oid *prefix,
+                                 size_t plen) {
+    return S_loose_find(out, (loose_reader *)b, prefix, plen);
+}
+
+static void S_loose_free(git_odb_backend *b) {
+    loose_reader *lr = (loose_reader *)b;
+    free(lr->dir);
+    free(lr);
+}
+
+/* The loose and pack readers of the objects folder `dir`, and of its
+ * alternates (as libgit2 does: relative to `dir`, at most 5 deep). */
+static int S_odb_add(git_odb *odb, const char *dir, int alternate, int depth) {
+    loose_reader *lr = calloc(1, sizeof *lr);
+    size_t dl = strlen(dir);
+    if (!lr || !(lr->dir = malloc(dl + 2))) {
+        free(lr);
+        git_error_set_oom();
+        return -1;
+    }
+    memcpy(lr->dir, dir, dl + 1);
+    if (dl == 0 || dir[dl - 1] != '/') memcpy(lr->dir + dl, "/", 2);
+    lr->parent.version = GIT_ODB_BACKEND_VERSION;
+    lr->parent.read = S_loose_read;
+    lr->parent.read_prefix = S_loose_read_prefix;
+    lr->parent.read_header = S_loose_read_header;
+    lr->parent.exists = S_loose_exists;
+    lr->parent.exists_prefix = S_loose_exists_prefix;
+    lr->parent.free = S_loose_free;
+    int rc = alternate ? git_odb_add_alternate(odb, &lr->parent, 1) : git_odb_add_backend(odb, &lr->parent, 1);
+    if (rc < 0) {
+        S_loose_free(&lr->parent);
+        return -1;
+    }
+    git_odb_backend *pack = NULL;
+    if (git_odb_backend_pack(&pack, dir) < 0) return -1;
+    rc = alternate ? git_odb_add_alternate(odb, pack, 2) : git_odb_add_backend(odb, pack, 2);
+    if (rc < 0) {
+        pack->free(pack);
+        return -1;
+    }
+    if (depth >= 5) return 0;
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%sinfo/alternates", lr->dir);
+    FILE *f = fopen(path, "re");
+    if (!f) return 0;
+    char line[PATH_MAX];
+    rc = 0;
+    while (rc == 0 && fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (!*line || *line == '#') continue;
+        char alt[2 * PATH_MAX];
+        if (*line == '/') snprintf(alt, sizeof alt, "%s", line);
+        else snprintf(alt, sizeof alt, "%s%s", lr->dir, line);
+        rc = S_odb_add(odb, alt, 1, depth + 1);
+    }
+    fclose(f);
+    return rc;
+}
+
+/* Gives the repository the object database described above. */
+static int S_guard_odb(git_repository *g) {
+    git_buf objects = GIT_BUF_INIT;
+    git_odb *odb = NULL;
+    int rc = -1;
+    if (git_repository_item_path(&objects, g, GIT_REPOSITORY_ITEM_OBJECTS) < 0 || git_odb_new(&odb) < 0)
+        goto done;
+    if (S_odb_add(odb, objects.ptr, 0, 0) < 0 || git_repository_set_odb(g, odb) < 0) goto done;
+    rc = 0;
+done:
+    git_odb_free(odb);
+    git_buf_dispose(&objects);
+    return rc;
 }
 
 int repo_open(repo **out, const char *path, int worktree, diag *d) {
@@ -39,19 +349,25 @@ int repo_open(repo **out, const char *path, int worktree, diag *d) {
     if (git_repository_open_ext(&g, start, flags, NULL) < 0) {
         /* A path given may also be a folder inside a repository. */
         if (!path || git_repository_open_ext(&g, start, 0, NULL) < 0) {
-            diag_error(d, NULL, 0, 0, "%s is not a Git repository (or inside one)%s", start,
+            diag_fail(d, NULL, 0, 0, "%s is not a Git repository (or inside one)%s", start,
                        path ? "" : "; use --repo DIR");
             return -1;
         }
     }
     if (worktree && git_repository_is_bare(g)) {
-        diag_error(d, NULL, 0, 0, "--worktree needs a repository with a working tree; %s is bare", start);
+        diag_fail(d, NULL, 0, 0, "--worktree needs a repository with a working tree; %s is bare", start);
+        git_repository_free(g);
+        return -1;
+    }
+    if (S_guard_odb(g) < 0) {
+        S_git_error(d, "cannot open the object database");
         git_repository_free(g);
         return -1;
     }
     repo *r = calloc(1, sizeof *r);
     if (!r) {
         git_repository_free(g);
+        diag_fail(d, NULL, 0, 0, "out of memory");
         return -1;
     }
     r->git = g;
@@ -66,6 +382,10 @@ int repo_open_again(repo **out, const repo *r) {
     git_repository *g = NULL;
     *out = NULL;
     if (git_repository_open_ext(&g, r->path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0) return -1;
+    if (S_guard_odb(g) < 0) {
+        git_repository_free(g);
+        return -1;
+    }
     repo *n = calloc(1, sizeof *n);
     if (!n) {
         git_repository_free(g);
@@ -118,8 +438,32 @@ int repo_resolve(repo *r, arena *a, const char *ref, const char *as_of,
         diag_error(d, NULL, 0, 0, "--as-of wants a date YYYY-MM-DD, not \"%s\"", as_of);
         return -1;
     }
-    if (git_revparse_single(&obj, r->git, ref) < 0) {
-        diag_error(d, NULL, 0, 0, "unknown revision \"%s\"", ref);
+    /* A reference (HEAD, a branch, a tag) is looked up first, so that an
+     * object that cannot be read is told apart from an unknown name. */
+    git_reference *named = NULL, *target = NULL;
+    int found = 0;
+    if (git_reference_dwim(&named, r->git, ref) == 0 && git_reference_resolve(&target, named) == 0) {
+        const git_oid *id = git_reference_target(target);
+        if (id && git_object_lookup(&obj, r->git, id, GIT_OBJECT_ANY) < 0) {
+            char hex[GIT_OID_HEXSZ + 1];
+            git_oid_tostr(hex, sizeof hex, id);
+            const git_error *e = git_error_last();
+            diag_fail(d, NULL, 0, 0, "cannot read \"%s\" (object %s): %s", ref, hex,
+                      e && e->message ? e->message : "unknown error");
+            git_reference_free(target);
+            git_reference_free(named);
+            goto done;
+        }
+        found = id != NULL;
+    }
+    git_reference_free(target);
+    git_reference_free(named);
+    if (!found && git_revparse_single(&obj, r->git, ref) < 0) {
+        const git_error *e = git_error_last();
+        if (e && (e->klass == GIT_ERROR_ODB || e->klass == GIT_ERROR_ZLIB || e->klass == GIT_ERROR_OS))
+            diag_fail(d, NULL, 0, 0, "cannot resolve \"%s\": %s", ref, e->message);
+        else
+            diag_error(d, NULL, 0, 0, "unknown revision \"%s\"", ref);
         goto done;
     }
     if (git_object_peel((git_object **)&c, obj, GIT_OBJECT_COMMIT) < 0) {
@@ -131,8 +475,16 @@ int repo_resolve(repo *r, arena *a, const char *ref, const char *as_of,
         text_date_of((long long)git_commit_time(c), git_commit_time_offset(c), day);
         if (strcmp(day, as_of) <= 0) break;
         git_commit *parent = NULL;
-        if (git_commit_parentcount(c) == 0 || git_commit_parent(&parent, c, 0) < 0) {
+        if (git_commit_parentcount(c) == 0) {
             diag_error(d, NULL, 0, 0, "no commit on or before %s in the history of %s", as_of, ref);
+            goto done;
+        }
+        if (git_commit_parent(&parent, c, 0) < 0) {
+            char hex[GIT_OID_HEXSZ + 1];
+            git_oid_tostr(hex, sizeof hex, git_commit_parent_id(c, 0));
+            const git_error *e = git_error_last();
+            diag_fail(d, NULL, 0, 0, "cannot read commit %s (looking for %s in the history of %s): %s", hex,
+                      as_of, ref, e && e->message ? e->message : "unknown error");
             goto done;
         }
         git_commit_free(c);
@@ -421,8 +773,11 @@ static int S_read_object(repo *r, const repo_file *f, char **data, size_t *len, 
     memcpy(oid.id, f->oid, 20);
     if (git_blob_lookup(&b, r->git, &oid) < 0) {
         const git_error *e = git_error_last();
-        diag_error(d, f->path, 0, 0, "cannot read the object: %s",
-                   e && e->message ? e->message : "unknown error");
+        char hex[GIT_OID_HEXSZ + 1];
+        git_oid_tostr(hex, sizeof hex, &oid);
+        const char *msg = e && e->message ? e->message : "unknown error";
+        if (strstr(msg, hex)) diag_fail(d, f->path, 0, 0, "cannot read the object: %s", msg);
+        else diag_fail(d, f->path, 0, 0, "cannot read the object %s: %s", hex, msg);
         return -1;
     }
     git_object_size_t n = git_blob_rawsize(b);
@@ -435,7 +790,7 @@ static int S_read_object(repo *r, const repo_file *f, char **data, size_t *len, 
     char *buf = malloc((size_t)n + 1);
     if (!buf) {
         git_blob_free(b);
-        diag_error(d, f->path, 0, 0, "out of memory");
+        diag_fail(d, f->path, 0, 0, "out of memory");
         return -1;
     }
     memcpy(buf, git_blob_rawcontent(b), (size_t)n);
@@ -565,6 +920,24 @@ static int S_prefix_tree(git_repository *g, git_commit *c, const char *prefix, g
     return rc < 0 ? -1 : 0;
 }
 
+/* Is `id` a boundary commit of a shallow clone (listed in GIT_DIR/shallow,
+ * whose parents were not fetched)? */
+static int S_is_shallow_root(repo *r, const git_oid *id) {
+    if (!git_repository_is_shallow(r->git)) return 0;
+    char hex[GIT_OID_HEXSZ + 1], line[128];
+    git_oid_tostr(hex, sizeof hex, id);
+    strbuf p = STRBUF_INIT;
+    sb_puts(&p, git_repository_commondir(r->git));
+    sb_puts(&p, "shallow");
+    FILE *f = p.oom ? NULL : fopen(sb_str(&p), "re");
+    sb_free(&p);
+    int found = 0;
+    while (f && !found && fgets(line, sizeof line, f))
+        found = strncmp(line, hex, GIT_OID_HEXSZ) == 0 && (line[GIT_OID_HEXSZ] == '\n' || !line[GIT_OID_HEXSZ]);
+    if (f) fclose(f);
+    return found;
+}
+
 int repo_walk_history(repo *r, arena *a, const repo_commit *head, const char *prefix,
                       size_t max_commits, repo_commit_cb cb, void *payload, int *shallow,
                       diag *d) {
@@ -584,10 +957,22 @@ int repo_walk_history(repo *r, arena *a, const repo_commit *head, const char *pr
         git_commit *parent = NULL;
         git_tree *pt = NULL;
         int has_parent = git_commit_parentcount(c) > 0;
-        if (has_parent && git_commit_parent(&parent, c, 0) < 0) {
-            /* a shallow clone: the parent is not here */
-            has_parent = 0;
+        if (S_is_shallow_root(r, git_commit_id(c))) {
+            /* a shallow clone's boundary: the parents are not here, by design */
             *shallow = 1;
+        } else if (has_parent && git_commit_parent(&parent, c, 0) < 0) {
+            /* not a boundary: a parent that is missing or cannot be read is
+             * a damaged repository, not a shorter history */
+            char hex[GIT_OID_HEXSZ + 1], child[GIT_OID_HEXSZ + 1];
+            git_oid_tostr(hex, sizeof hex, git_commit_parent_id(c, 0));
+            git_oid_tostr(child, sizeof child, git_commit_id(c));
+            const git_error *e = git_error_last();
+            diag_fail(d, NULL, 0, 0, "cannot read commit %s, the parent of %s: %s", hex, child,
+                      e && e->message ? e->message : "unknown error");
+            sb_free(&path);
+            git_tree_free(t);
+            git_commit_free(c);
+            return -1;
         }
         if (parent && S_prefix_tree(r->git, parent, prefix, &pt) < 0) {
             git_commit_free(parent);

@@ -94,9 +94,10 @@ typedef int (*repo_commit_cb)(void *payload, const repo_commit *c, const repo_ch
 /* Walks the first-parent history from `head`, comparing each commit's tree
  * with its first parent's by entry ids and descending only into subtrees
  * whose id changed. `max_commits` bounds the walk (0 = no bound). When the
- * history is cut short (a shallow clone, a missing parent), *boundary gets
- * the oldest commit reached (its changes are all of its files, as added) and
- * *shallow is set. Returns 0, or -1 after a diagnostic. */
+ * history is cut short (a shallow clone's boundary, listed in GIT_DIR/shallow,
+ * or max_commits), the oldest commit reached gets all of its files as added
+ * and *shallow is set. A parent that is missing or cannot be read elsewhere is
+ * a failure (diag_fail). Returns 0, or -1 after a diagnostic. */
 int repo_walk_history(repo *r, arena *a, const repo_commit *head, const char *prefix,
                       size_t max_commits, repo_commit_cb cb, void *payload, int *shallow,
                       diag *d);
