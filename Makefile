@@ -120,6 +120,6 @@ bench-search: deps
 	$(Q)PLANPRESS=$(BIN) scripts/bench-search
 
 clean:
-	rm -rf build public public.tmp-* public.old-*
+	rm -rf build public .public.tmp-* .public.lock
 
 -include $(OBJS:.o=.d) $(ASAN_OBJS:.o=.d) $(FUZZ_LIB_OBJS:.o=.d)

@@ -2,6 +2,7 @@
  * through the theme, write data files, publish atomically. */
 #include "build.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,6 +110,25 @@ int build_run(const build_options *opt) {
         status = EXIT_IO;
         goto done;
     }
+    /* The output folder first: refused, or locked for this build, before
+     * any work (docs/architecture.md, Publication). */
+    if (!opt->check_only) {
+        const char *out = opt->out ? opt->out : "public";
+        char *abs = output_resolve(out);
+        const char *why = abs ? repo_holds(r, abs) : NULL;
+        if (!abs || why) {
+            if (abs) diag_fail(d, NULL, 0, 0, "--out %s: %s: refusing to replace it", out, why);
+            else diag_fail(d, NULL, 0, 0, "--out %s: %s", out, strerror(errno));
+            free(abs);
+            status = EXIT_IO;
+            goto done;
+        }
+        free(abs);
+        if (output_begin(&o, out, d) < 0) {
+            status = EXIT_IO;
+            goto done;
+        }
+    }
     s.worktree = opt->worktree;
     if (S_content_dir(&s, r, opt, d) < 0) {
         status = EXIT_USAGE;
@@ -135,10 +155,6 @@ int build_run(const build_options *opt) {
      * it is written first, so that its memory is given back before the
      * history's is taken (10,000 plans, 5,000 commits: peak 2.48 -> 2.26 GB). */
     if (!opt->check_only && !diag_errors(d)) {
-        if (output_begin(&o, opt->out ? opt->out : "public", d) < 0) {
-            status = EXIT_IO;
-            goto done;
-        }
         if (search_write_jobs(&s, o, jobs, d) < 0) {
             status = diag_errors(d) ? EXIT_CONTENT : EXIT_IO;
             goto done;
@@ -170,7 +186,7 @@ int build_run(const build_options *opt) {
         status = EXIT_CONTENT;
         goto done;
     }
-    if (opt->check_only || !o) goto done; /* (no output begun: the content had errors) */
+    if (opt->check_only) goto done;
 
     render_options ropt = {jobs, "planpress " PP_VERSION, limits};
     progress_stage("rendering", render_page_count(&s));

@@ -1,13 +1,17 @@
-/* output.c — staging folder, safe paths, atomic swap. */
+/* output.c — staging folder, safe paths, atomic swap; what may be replaced,
+ * and one build at a time per output folder. */
 #include "output.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <limits.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,8 +20,13 @@
 struct output {
     char *dir;      /* the final folder */
     char *stage;    /* the staging folder */
+    int lock;       /* the lock file beside it, locked (flock) */
     atomic_size_t bytes, files;
 };
+
+static const char S_marker_text[] =
+    "This folder is a site built by planpress. The next build with --out this folder\n"
+    "replaces it whole; planpress replaces no folder without this file (docs/architecture.md).\n";
 
 int output_path_ok(const char *p) {
     if (!p || !*p || *p == '/') return 0;
@@ -35,39 +44,187 @@ int output_path_ok(const char *p) {
     }
 }
 
-int output_begin(output **out, const char *dir, diag *d) {
-    *out = NULL;
+char *output_resolve(const char *dir) {
     size_t n = strlen(dir);
     while (n > 1 && dir[n - 1] == '/') n--;
-    char *final = strndup(dir, n);
+    char *d = strndup(dir, n);
+    if (!d) return NULL;
+    char *slash = strrchr(d, '/');
+    const char *base = slash ? slash + 1 : d;
+    char *out = NULL;
+    if (!strcmp(base, ".") || !strcmp(base, "..") || !strcmp(d, "/")) {
+        out = realpath(d, NULL);
+    } else {
+        if (slash == d) slash[1] = '\0';
+        else if (slash) *slash = '\0';
+        char *parent = realpath(slash ? d : ".", NULL);
+        if (parent) {
+            size_t pl = strlen(parent), bl = strlen(base);
+            out = malloc(pl + bl + 2);
+            if (out) {
+                memcpy(out, parent, pl);
+                size_t k = pl;
+                if (k == 0 || out[k - 1] != '/') out[k++] = '/';
+                memcpy(out + k, base, bl + 1);
+            }
+            free(parent);
+        }
+    }
+    free(d);
+    return out;
+}
+
+static int S_rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
+    (void)sb;
+    (void)ftw;
+    if (flag == FTW_DP) rmdir(path);
+    else unlink(path);
+    return 0;
+}
+
+static void S_rm_rf(const char *path) { nftw(path, S_rm_cb, 32, FTW_DEPTH | FTW_PHYS); }
+
+/* Did planpress write this folder? It holds the marker; or it is an output
+ * of a version before the marker: a data/site.json that opens, as planpress
+ * writes it, with the site's "site" object and then its "build" object with
+ * the commit's id (within its first 64 KB). */
+static int S_is_output(const char *dir) {
+    char p[PATH_MAX];
     struct stat st;
-    if (lstat(final, &st) == 0 && !S_ISDIR(st.st_mode)) {
-        diag_error(d, NULL, 0, 0, "--out %s exists and is not a folder", final);
-        free(final);
+    snprintf(p, sizeof p, "%s/" OUTPUT_MARKER, dir);
+    if (lstat(p, &st) == 0 && S_ISREG(st.st_mode)) return 1;
+    snprintf(p, sizeof p, "%s/data/site.json", dir);
+    int fd = open(p, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return 0;
+    static const char open_[] = "{\n  \"site\": {\n", build[] = "\n  \"build\": {\n    \"commit\": \"";
+    char *buf = malloc(65536 + 1);
+    ssize_t k = buf && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? read(fd, buf, 65536) : -1;
+    close(fd);
+    int is = 0;
+    if (k > 0) {
+        buf[k] = '\0';
+        char *b = strstr(buf, build);
+        is = strncmp(buf, open_, sizeof open_ - 1) == 0 && b;
+        for (int i = 0; is && i < 40; i++) {
+            char c = b[sizeof build - 1 + i];
+            is = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+        }
+    }
+    free(buf);
+    return is;
+}
+
+static int S_is_empty(const char *dir) {
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    struct dirent *e;
+    int empty = 1;
+    while (empty && (e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) empty = 0;
+    closedir(d);
+    return empty;
+}
+
+/* Removes the staging folders ".NAME.tmp-XXXXXX" that builds killed before
+ * the end left in `parent` (the caller holds the lock: no build that is
+ * running owns one). */
+static void S_remove_stale(const char *parent, const char *name) {
+    DIR *d = opendir(parent);
+    if (!d) return;
+    size_t nl = strlen(name);
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        const char *n = e->d_name;
+        if (n[0] != '.' || strncmp(n + 1, name, nl) != 0 || strncmp(n + 1 + nl, ".tmp-", 5) != 0 ||
+            strlen(n + 1 + nl + 5) != 6)
+            continue;
+        char p[PATH_MAX];
+        struct stat st;
+        snprintf(p, sizeof p, "%s/%s", parent, n);
+        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode)) S_rm_rf(p);
+    }
+    closedir(d);
+}
+
+int output_begin(output **out, const char *dir, diag *d) {
+    *out = NULL;
+    char *final = output_resolve(dir);
+    if (!final) {
+        diag_fail(d, NULL, 0, 0, "--out %s: %s", dir, strerror(errno));
         return -1;
     }
+    char *slash = strrchr(final, '/');
+    const char *name = slash + 1;
+    char *parent = slash == final ? strdup("/") : strndup(final, (size_t)(slash - final));
+    strbuf st_path = STRBUF_INIT, lock_path = STRBUF_INIT;
+    output *o = calloc(1, sizeof *o);
+    int lock = -1;
+    if (!parent || !o || !*name) {
+        diag_fail(d, NULL, 0, 0, "--out %s: %s", dir, *name ? "out of memory" : "not a folder to replace");
+        goto fail;
+    }
+    /* One build at a time into one folder: ".NAME.lock" beside it, locked
+     * while the build runs (the kernel lets go when the process ends, even
+     * by kill -9). */
+    sb_printf(&lock_path, "%s/.%s.lock", strcmp(parent, "/") ? parent : "", name);
+    lock = lock_path.oom ? -1 : open(lock_path.ptr, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (lock < 0) {
+        diag_fail(d, NULL, 0, 0, "cannot create the lock file %s: %s", sb_str(&lock_path), strerror(errno));
+        goto fail;
+    }
+    if (flock(lock, LOCK_EX | LOCK_NB) < 0) {
+        if (errno == EWOULDBLOCK)
+            diag_fail(d, NULL, 0, 0, "another build is writing %s (it holds %s); try again when it is done",
+                      dir, sb_str(&lock_path));
+        else
+            diag_fail(d, NULL, 0, 0, "cannot lock %s: %s", sb_str(&lock_path), strerror(errno));
+        goto fail;
+    }
+    struct stat st;
+    if (lstat(final, &st) == 0) {
+        if (!S_ISDIR(st.st_mode)) {
+            diag_fail(d, NULL, 0, 0, "--out %s exists and is not a folder: refusing to replace it", dir);
+            goto fail;
+        }
+        if (!S_is_output(final) && !S_is_empty(final)) {
+            diag_fail(d, NULL, 0, 0,
+                      "--out %s is a folder that planpress did not write (it has no " OUTPUT_MARKER
+                      ") and is not empty: refusing to replace it; remove it or choose another folder",
+                      dir);
+            goto fail;
+        }
+    }
+    S_remove_stale(parent, name);
     /* ".public.tmp-XXXXXX" in the same parent, so that rename stays on one
      * file system. */
-    const char *slash = strrchr(final, '/');
-    strbuf st_path = STRBUF_INIT;
-    if (slash) {
-        sb_append(&st_path, final, (size_t)(slash - final) + 1);
-        sb_printf(&st_path, ".%s.tmp-XXXXXX", slash + 1);
-    } else {
-        sb_printf(&st_path, ".%s.tmp-XXXXXX", final);
-    }
+    sb_printf(&st_path, "%s/.%s.tmp-XXXXXX", strcmp(parent, "/") ? parent : "", name);
     if (st_path.oom || !mkdtemp(st_path.ptr)) {
-        diag_error(d, NULL, 0, 0, "cannot create a folder beside %s: %s", final, strerror(errno));
-        sb_free(&st_path);
-        free(final);
-        return -1;
+        diag_fail(d, NULL, 0, 0, "cannot create a folder beside %s: %s", dir, strerror(errno));
+        goto fail;
     }
     chmod(st_path.ptr, 0755);
-    output *o = calloc(1, sizeof *o);
     o->dir = final;
     o->stage = st_path.ptr;
+    o->lock = lock;
+    free(parent);
+    sb_free(&lock_path);
+    if (output_write(o, OUTPUT_MARKER, S_marker_text, sizeof S_marker_text - 1, d) < 0) {
+        output_abort(o);
+        return -1;
+    }
+    /* (the marker is not counted among the site's files) */
+    atomic_store(&o->bytes, 0);
+    atomic_store(&o->files, 0);
     *out = o;
     return 0;
+fail:
+    if (lock >= 0) close(lock);
+    sb_free(&st_path);
+    sb_free(&lock_path);
+    free(parent);
+    free(final);
+    free(o);
+    return -1;
 }
 
 /* The folder this thread made last: pages come in runs that share one. */
@@ -145,24 +302,15 @@ int output_write(output *o, const char *relpath, const char *data, size_t len, d
     rc = 0;
     goto done;
 fail:
-    diag_error(d, NULL, 0, 0, "cannot write %s: %s", sb_str(&p), strerror(errno));
+    diag_fail(d, NULL, 0, 0, "cannot write %s: %s", sb_str(&p), strerror(errno));
 done:
     if (fd >= 0) close(fd);
     sb_free(&p);
     return rc;
 }
 
-static int S_rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
-    (void)sb;
-    (void)ftw;
-    if (flag == FTW_DP) rmdir(path);
-    else unlink(path);
-    return 0;
-}
-
-static void S_rm_rf(const char *path) { nftw(path, S_rm_cb, 32, FTW_DEPTH | FTW_PHYS); }
-
 static void S_free(output *o) {
+    if (o->lock >= 0) close(o->lock); /* the lock goes with it */
     free(o->dir);
     free(o->stage);
     free(o);
@@ -173,14 +321,14 @@ int output_commit(output *o, diag *d) {
     int rc = 0;
     if (lstat(o->dir, &st) == 0) {
         if (renameat2(AT_FDCWD, o->stage, AT_FDCWD, o->dir, RENAME_EXCHANGE) < 0) {
-            diag_error(d, NULL, 0, 0, "cannot replace %s: %s", o->dir, strerror(errno));
+            diag_fail(d, NULL, 0, 0, "cannot replace %s: %s", o->dir, strerror(errno));
             S_rm_rf(o->stage);
             rc = -1;
         } else {
             S_rm_rf(o->stage); /* now the previous output */
         }
     } else if (rename(o->stage, o->dir) < 0) {
-        diag_error(d, NULL, 0, 0, "cannot create %s: %s", o->dir, strerror(errno));
+        diag_fail(d, NULL, 0, 0, "cannot create %s: %s", o->dir, strerror(errno));
         S_rm_rf(o->stage);
         rc = -1;
     }

@@ -8,13 +8,26 @@
 
 typedef struct output output;
 
-/* Creates the staging folder beside `dir` ("public" -> ".public.tmp-XXXXXX").
- * Returns 0, or -1 after a diagnostic. */
+/* The file written into every output: a folder without it (and not an
+ * output of an older planpress, nor empty) is never replaced. */
+#define OUTPUT_MARKER ".planpress-output"
+
+/* `dir` as an absolute path, its parent's links resolved (dir itself need
+ * not exist). malloc'd; NULL (errno set) when the parent is missing. */
+char *output_resolve(const char *dir);
+/* Takes the lock ".NAME.lock" beside `dir` (flock; another build into the
+ * same folder fails at once), refuses a `dir` that is not a folder, or is a
+ * folder planpress did not write and not empty, removes the staging folders
+ * that killed builds left beside it, and creates a fresh staging folder there
+ * ("public" -> ".public.tmp-XXXXXX") with the marker in it. The lock is held
+ * until output_commit or output_abort. Returns 0, or -1 after a diagnostic
+ * (diag_fail). The caller checks first that `dir` holds no repository
+ * (repo_holds). */
 int output_begin(output **out, const char *dir, diag *d);
 /* Writes `relpath` ("plans/x/index.html") under the staging folder, making
  * its folders. Thread-safe. A path that is absolute, empty, or has an empty,
  * "." or ".." segment is refused: nothing is written outside the folder.
- * Returns 0, or -1 after a diagnostic. */
+ * Returns 0, or -1 after a diagnostic (diag_fail). */
 int output_write(output *o, const char *relpath, const char *data, size_t len, diag *d);
 /* Swaps the staging folder in for `dir` (renameat2 RENAME_EXCHANGE when dir
  * exists, so that readers never see a half-written site) and removes the

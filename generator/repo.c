@@ -530,6 +530,41 @@ done:
     return rc;
 }
 
+/* Is `dir` (absolute, links resolved) `top` or inside it? */
+static int S_is_within(const char *dir, const char *top) {
+    size_t n = strlen(top);
+    while (n > 1 && top[n - 1] == '/') n--;
+    return strncmp(dir, top, n) == 0 && (dir[n] == '\0' || dir[n] == '/' || (n == 1 && top[0] == '/'));
+}
+
+const char *repo_holds(repo *r, const char *dir) {
+    const char *places[] = {git_repository_workdir(r->git), git_repository_path(r->git),
+                            git_repository_commondir(r->git)};
+    for (size_t i = 0; i < 3; i++) {
+        char *real = places[i] ? realpath(places[i], NULL) : NULL;
+        if (!real) continue;
+        const char *why = NULL;
+        if (S_is_within(real, dir)) why = i == 0 ? "it holds the repository" : "it holds the repository's .git";
+        else if (i > 0 && S_is_within(dir, real)) why = "it is inside the repository's .git";
+        else if (i == 0 && S_is_within(dir, real)) {
+            /* inside the working tree: no tracked file may be in it */
+            const char *rel = dir + strlen(real);
+            while (*rel == '/') rel++;
+            git_index *idx = NULL;
+            size_t pos;
+            char prefix[PATH_MAX];
+            snprintf(prefix, sizeof prefix, "%s/", rel);
+            if (git_repository_index(&idx, r->git) == 0 &&
+                (git_index_find_prefix(&pos, idx, prefix) == 0 || git_index_get_bypath(idx, rel, 0)))
+                why = "it holds files that Git tracks";
+            git_index_free(idx);
+        }
+        free(real);
+        if (why) return why;
+    }
+    return NULL;
+}
+
 static int S_fs_is_dir(const repo *r, const char *path) {
     strbuf p = STRBUF_INIT;
     sb_puts(&p, repo_workdir(r));

@@ -48,6 +48,11 @@ const char *repo_git_dir(const repo *r);
 const char *repo_workdir(const repo *r);
 int repo_is_worktree(const repo *r);
 
+/* Why the folder `dir` (absolute, links resolved: output_resolve) must not
+ * be replaced by a build, or NULL: it is or holds the working tree or the
+ * repository's .git, is inside .git, or holds files in the index. */
+const char *repo_holds(repo *r, const char *dir);
+
 /* Resolves `ref` (any revision expression). With as_of ("YYYY-MM-DD"), walks
  * the first-parent history from ref back to the last commit made on or before
  * that date (in the committer's own time zone). Returns 0, or -1 after a

@@ -102,3 +102,107 @@ t_missing_or_corrupt_parent_is_not_a_shallow_clone() {
     expect_status 0
     expect_file public/plans/p1/history/index.html
 }
+
+# snapshot DIR: every path under DIR with its type and size (what a refused
+# build must leave as it was).
+snapshot() { (cd "$1" && find . -printf '%p %y %s\n' | sort); }
+
+t_out_never_replaces_the_repository_or_a_foreign_folder() {
+    two_commits r >/dev/null
+    echo "not committed" > r/notes.txt
+    echo "edited" >> r/content/plans/p1.md
+    local before
+    before=$(snapshot r)
+    # the repository, its .git, a folder inside .git, a folder above it,
+    # tracked folders (from inside the repository too)
+    for o in r r/.git r/.git/objects . r/content r/content/plans; do
+        pp build --repo r --out "$o" --quiet
+        expect_status 3
+        expect_err "^planpress: error: --out $o: it (holds|is inside) .*: refusing to replace it"
+    done
+    (cd r && pp build --out content --quiet && expect_status 3 && expect_err "holds files that Git tracks" &&
+        pp build --out . --quiet && expect_status 3 && expect_err "holds the repository")
+    [ "$(snapshot r)" = "$before" ] || fail "the repository changed: $(diff <(echo "$before") <(snapshot r))"
+    # a folder planpress did not write, not empty: refused, untouched
+    mkdir other
+    echo keep > other/file.txt
+    pp build --repo r --out other --quiet
+    expect_status 3
+    expect_err "--out other is a folder that planpress did not write .*refusing to replace it"
+    expect_file other/file.txt keep
+    ls -A | grep -q '^\.other\.tmp-' && fail "a staging folder was left"
+    # a file: refused
+    echo x > afile
+    pp build --repo r --out afile --quiet
+    expect_status 3
+    expect_err "exists and is not a folder"
+    # an empty folder, then the output it became (it has the marker)
+    mkdir empty
+    pp build --repo r --out empty --quiet
+    expect_status 0
+    expect_file empty/.planpress-output "planpress"
+    pp build --repo r --out empty --quiet
+    expect_status 0
+    # `make site`: --out public inside the repository, run there
+    (cd r && pp build --out public --quiet && expect_status 0 && pp build --out public --quiet &&
+        expect_status 0)
+    expect_file r/public/plans/p1/index.html
+}
+
+t_out_replaces_an_output_of_the_previous_version() {
+    # An output written before the marker: recognised by data/site.json, as
+    # planpress wrote it ("site", then "build" with the commit).
+    two_commits r >/dev/null
+    pp build --repo r --out public --quiet
+    expect_status 0
+    rm public/.planpress-output
+    echo stale > public/stale.html
+    pp build --repo r --out public --quiet
+    expect_status 0
+    expect_file public/.planpress-output
+    [ ! -e public/stale.html ] || fail "the old output was not replaced"
+    # a data/site.json of another shape does not make a folder an output
+    rm public/.planpress-output
+    printf '{"site": {}}\n' > public/data/site.json
+    pp build --repo r --out public --quiet
+    expect_status 3
+    expect_err "did not write"
+}
+
+t_stale_staging_folders_are_removed_and_builds_lock_the_output() {
+    export PP_TIMEOUT=120
+    # a build killed with -9 leaves its staging folder ...
+    "$PLANPRESS" build --repo "$ROOT" --out public --no-history --jobs 1 --quiet 2>/dev/null &
+    local pid=$! i
+    for i in $(seq 200); do
+        ls -A | grep -q '^\.public\.tmp-' && break
+        sleep 0.05
+    done
+    kill -9 "$pid"
+    wait "$pid" 2>/dev/null || true
+    ls -A | grep -q '^\.public\.tmp-' || fail "no staging folder to clean (the build ended first?)"
+    # ... and one of another output's, which is not ours to remove
+    mkdir .other.tmp-abcdef
+    two_commits r >/dev/null
+    pp build --repo r --out public --quiet
+    expect_status 0
+    [ "$(ls -A | grep -c '^\.public\.tmp-')" = 0 ] || fail "stale staging folders left: $(ls -A)"
+    [ -d .other.tmp-abcdef ] || fail "another output's staging folder was removed"
+    # a second build into the same folder while one runs: a clear failure,
+    # and the running build's staging folder is not touched
+    mkdir .public.tmp-zzzzzz
+    local fd
+    exec {fd}>.public.lock
+    flock -n "$fd"
+    pp build --repo r --out public --quiet
+    exec {fd}>&-
+    expect_status 3
+    expect_err "another build is writing public"
+    [ -d .public.tmp-zzzzzz ] || fail "a staging folder removed while its build held the lock"
+    pp build --repo r --out public --quiet
+    expect_status 0
+    [ ! -d .public.tmp-zzzzzz ] || fail "not removed once the lock was free"
+    # make clean removes what builds leave
+    grep -E '^\s+rm -rf .*\.public\.tmp-\* \.public\.lock' "$ROOT/Makefile" >/dev/null ||
+        fail "make clean does not remove .public.tmp-* and .public.lock"
+}
