@@ -116,6 +116,11 @@ void diag_flush(diag *d, FILE *out) {
     for (size_t i = 0; i < d->n; i++) {
         message *m = &d->msgs[i];
         const char *lv = level_names[m->level];
+        /* the same message twice (two stages that meet the same file) once */
+        const message *p = i ? &d->msgs[i - 1] : NULL;
+        if (p && p->level == m->level && p->line == m->line && p->col == m->col &&
+            !p->path == !m->path && (!m->path || !strcmp(p->path, m->path)) && !strcmp(p->text, m->text))
+            continue;
         if (!m->path)
             fprintf(out, "planpress: %s: %s\n", lv, m->text);
         else if (m->line > 0 && m->col > 0)

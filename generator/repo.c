@@ -565,14 +565,67 @@ const char *repo_holds(repo *r, const char *dir) {
     return NULL;
 }
 
-static int S_fs_is_dir(const repo *r, const char *path) {
+/* Opens `rel` ("content/plans/x.md", "" for the working tree itself) under
+ * the working tree one component at a time, each with O_NOFOLLOW: a
+ * symbolic link anywhere on the way is never followed (ELOOP, or ENOTDIR
+ * for a link to a file where a folder is wanted). `flags` are for the last
+ * component. Returns a descriptor, or -1 with errno set. */
+static int S_open_beneath(const repo *r, const char *rel, int flags) {
+    int dir = open(repo_workdir(r), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0) return -1;
+    const char *p = rel;
+    while (*p == '/') p++;
+    if (!*p) return dir;
+    for (;;) {
+        const char *slash = strchr(p, '/');
+        size_t n = slash ? (size_t)(slash - p) : strlen(p);
+        char name[NAME_MAX + 1];
+        if (n > NAME_MAX) {
+            close(dir);
+            errno = ENAMETOOLONG;
+            return -1;
+        }
+        memcpy(name, p, n);
+        name[n] = '\0';
+        int last = !slash || !slash[1];
+        int fd = openat(dir, name, (last ? flags : O_RDONLY | O_DIRECTORY) | O_NOFOLLOW | O_CLOEXEC);
+        int err = errno;
+        close(dir);
+        if (fd < 0) {
+            errno = err;
+            return -1;
+        }
+        if (last) return fd;
+        dir = fd;
+        p = slash + 1;
+    }
+}
+
+/* Is the component of `rel` that stopped S_open_beneath (errno) a link? */
+static int S_is_link_on_way(const repo *r, const char *rel, int err) {
+    if (err != ELOOP && err != ENOTDIR) return 0;
     strbuf p = STRBUF_INIT;
     sb_puts(&p, repo_workdir(r));
-    sb_puts(&p, path);
-    struct stat st;
-    int is = lstat(sb_str(&p), &st) == 0 && S_ISDIR(st.st_mode);
+    sb_puts(&p, rel);
+    /* the first component that is a link */
+    int link = 0;
+    for (size_t i = strlen(repo_workdir(r)); !link && i <= p.len && !p.oom; i++) {
+        if (i < p.len && p.ptr[i] != '/') continue;
+        char c = p.ptr[i];
+        p.ptr[i] = '\0';
+        struct stat st;
+        link = lstat(p.ptr, &st) == 0 && S_ISLNK(st.st_mode);
+        p.ptr[i] = c;
+    }
     sb_free(&p);
-    return is;
+    return link;
+}
+
+static int S_fs_is_dir(const repo *r, const char *path) {
+    int fd = S_open_beneath(r, path, O_RDONLY | O_DIRECTORY);
+    if (fd < 0) return 0;
+    close(fd);
+    return 1;
 }
 
 int repo_is_dir(repo *r, const repo_commit *c, const char *path) {
@@ -624,33 +677,41 @@ static int S_cmp_files(const void *a, const void *b) {
     return strcmp(((const repo_file *)a)->path, ((const repo_file *)b)->path);
 }
 
-static int S_fs_walk(list_ctx *ctx, strbuf *abs, size_t root_len, int depth) {
+/* Adds the files under the folder `fd` (closed here), whose path in the
+ * working tree is rel[0..rel->len) ("" or ending in '/'). Links are not
+ * followed: each is a warning. */
+static int S_fs_walk(list_ctx *ctx, int fd, strbuf *rel, int depth) {
     if (depth > 64) {
-        diag_error(ctx->d, abs->ptr + root_len, 0, 0, "folders nested too deep");
+        close(fd);
+        diag_error(ctx->d, sb_str(rel), 0, 0, "folders nested too deep");
         return -1;
     }
-    DIR *dir = opendir(sb_str(abs));
-    if (!dir) return errno == ENOENT ? 0 : -1;
+    DIR *dir = fdopendir(fd);
+    if (!dir) {
+        close(fd);
+        return -1;
+    }
     struct dirent *de;
     int rc = 0;
-    size_t base = abs->len;
+    size_t base = rel->len;
     while ((de = readdir(dir)) != NULL) {
         if (de->d_name[0] == '.') continue; /* ., .., .git and hidden files */
-        abs->len = base;
-        sb_putc(abs, '/');
-        sb_puts(abs, de->d_name);
+        rel->len = base;
+        sb_puts(rel, de->d_name);
         struct stat st;
-        if (lstat(sb_str(abs), &st) < 0) continue;
+        if (fstatat(dirfd(dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) continue;
         if (S_ISDIR(st.st_mode)) {
-            if (S_fs_walk(ctx, abs, root_len, depth + 1) < 0) rc = -1;
+            int sub = openat(dirfd(dir), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            sb_putc(rel, '/');
+            if (sub < 0 || S_fs_walk(ctx, sub, rel, depth + 1) < 0) rc = -1;
         } else if (S_ISREG(st.st_mode)) {
-            S_add(ctx, sb_str(abs) + root_len, NULL, (size_t)st.st_size);
+            S_add(ctx, sb_str(rel), NULL, (size_t)st.st_size);
         } else if (S_ISLNK(st.st_mode)) {
-            diag_warning(ctx->d, sb_str(abs) + root_len, 0, 0, "symbolic link skipped");
+            diag_warning(ctx->d, sb_str(rel), 0, 0, "symbolic link not followed: skipped");
         }
     }
-    abs->len = base;
-    abs->ptr[base] = '\0';
+    rel->len = base;
+    if (rel->ptr) rel->ptr[base] = '\0';
     closedir(dir);
     return rc;
 }
@@ -662,16 +723,26 @@ int repo_list(repo *r, const repo_commit *c, const char *prefix, arena *a,
     *out = NULL;
     *n = 0;
     if (r->worktree) {
-        strbuf abs = STRBUF_INIT;
         const char *wd = repo_workdir(r);
-        sb_puts(&abs, wd);
-        size_t root_len = abs.len; /* workdir ends in '/' */
-        if (*ctx.prefix) sb_puts(&abs, ctx.prefix);
-        else if (abs.len && abs.ptr[abs.len - 1] == '/') abs.ptr[--abs.len] = '\0';
-        if (!*ctx.prefix) root_len = abs.len + 1;
-        rc = S_fs_walk(&ctx, &abs, root_len, 0);
-        sb_free(&abs);
-        if (rc < 0) diag_error(d, NULL, 0, 0, "cannot read the working tree at %s", wd);
+        int fd = S_open_beneath(r, ctx.prefix, O_RDONLY | O_DIRECTORY);
+        if (fd < 0) {
+            int err = errno;
+            if (S_is_link_on_way(r, ctx.prefix, err))
+                diag_warning(d, ctx.prefix, 0, 0, "symbolic link not followed: skipped");
+            else if (err != ENOENT && err != ENOTDIR)
+                diag_fail(d, ctx.prefix, 0, 0, "cannot read the folder in the working tree %s: %s", wd,
+                          strerror(err));
+            rc = err == ENOENT || err == ENOTDIR || err == ELOOP ? 0 : -1;
+        } else {
+            strbuf rel = STRBUF_INIT;
+            if (*ctx.prefix) {
+                sb_puts(&rel, ctx.prefix);
+                sb_putc(&rel, '/');
+            }
+            rc = S_fs_walk(&ctx, fd, &rel, 0);
+            sb_free(&rel);
+            if (rc < 0) diag_fail(d, NULL, 0, 0, "cannot read the working tree at %s", wd);
+        }
     } else {
         git_tree *t = NULL;
         int st = S_subtree(r, c, ctx.prefix, &t);
@@ -699,11 +770,19 @@ int repo_list(repo *r, const repo_commit *c, const char *prefix, arena *a,
  * through a symbolic link. Returns 0, or why not: an errno from open (> 0),
  * READ_NOT_REGULAR, READ_TOO_LARGE (*size says how big) or READ_FAILED. */
 enum { READ_NOT_REGULAR = -1, READ_TOO_LARGE = -2, READ_FAILED = -3 };
+static int S_read_fd(int fd, char **data, size_t *len, long long *size);
 static int S_read_regular(const char *path, int nofollow, char **data, size_t *len, long long *size) {
     *data = NULL;
     *len = 0;
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
     if (fd < 0) return errno > 0 ? errno : READ_FAILED;
+    return S_read_fd(fd, data, len, size);
+}
+
+/* S_read_regular's reading, of an open descriptor (closed here). */
+static int S_read_fd(int fd, char **data, size_t *len, long long *size) {
+    *data = NULL;
+    *len = 0;
     struct stat st;
     int why = 0;
     char *buf = NULL;
@@ -740,19 +819,25 @@ static int S_read_regular(const char *path, int nofollow, char **data, size_t *l
     return why;
 }
 
-int repo_read_host_file(const char *path, char **data, size_t *len, diag *d) {
-    long long size = 0;
-    int why = S_read_regular(path, 0, data, len, &size);
+/* The diagnostic of S_read_regular's `why` for the file shown as `path`. */
+static int S_read_report(int why, const char *path, long long size, diag *d) {
     if (why == READ_NOT_REGULAR)
         diag_error(d, path, 0, 0, "not a regular file");
     else if (why == READ_TOO_LARGE)
         diag_error(d, path, 0, 0, "file too large (%lld bytes; the limit is %u MiB)", size,
                    REPO_MAX_FILE_SIZE >> 20);
     else if (why == READ_FAILED)
-        diag_error(d, path, 0, 0, "cannot read: %s", errno == ENOMEM ? "out of memory" : strerror(errno));
+        diag_fail(d, path, 0, 0, "cannot read: %s", errno == ENOMEM ? "out of memory" : strerror(errno));
+    else if (why == ELOOP)
+        diag_error(d, path, 0, 0, "a symbolic link on the way to the file: not followed");
     else if (why)
-        diag_error(d, path, 0, 0, "cannot open: %s", strerror(why));
+        diag_fail(d, path, 0, 0, "cannot open: %s", strerror(why));
     return why ? -1 : 0;
+}
+
+int repo_read_host_file(const char *path, char **data, size_t *len, diag *d) {
+    long long size = 0;
+    return S_read_report(S_read_regular(path, 0, data, len, &size), path, size, d);
 }
 
 /* The checked-out copy of a committed file, when its bytes are the blob's:
@@ -790,12 +875,16 @@ int repo_read(repo *r, const repo_file *f, char **data, size_t *len, diag *d) {
     *data = NULL;
     *len = 0;
     if (r->worktree) {
-        strbuf p = STRBUF_INIT;
-        sb_puts(&p, repo_workdir(r));
-        sb_puts(&p, f->path);
-        int rc = repo_read_host_file(sb_str(&p), data, len, d);
-        sb_free(&p);
-        return rc;
+        /* never through a link, on any component of the path */
+        long long size = 0;
+        int fd = S_open_beneath(r, f->path, O_RDONLY | O_NONBLOCK), why;
+        if (fd >= 0) {
+            why = S_read_fd(fd, data, len, &size);
+        } else {
+            why = errno > 0 ? errno : READ_FAILED;
+            if (why == ENOTDIR && S_is_link_on_way(r, f->path, why)) why = ELOOP;
+        }
+        return S_read_report(why, f->path, size, d);
     }
     if (S_read_checked_out(r, f, data, len)) return 0;
     return S_read_object(r, f, data, len, d);

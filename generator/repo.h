@@ -64,8 +64,10 @@ int repo_resolve(repo *r, arena *a, const char *ref, const char *as_of,
 int repo_is_dir(repo *r, const repo_commit *c, const char *path);
 
 /* Lists every regular file under folder `prefix` ("" = the root), sorted by
- * path. Symbolic links and submodules are skipped with a warning. Returns 0
- * (a missing prefix gives no files), or -1 after a diagnostic. */
+ * path. Symbolic links and submodules are skipped with a warning; in worktree
+ * mode no link is followed on any component of a path (a link at `prefix`
+ * or above it gives no files and a warning). Returns 0 (a missing prefix
+ * gives no files), or -1 after a diagnostic. */
 int repo_list(repo *r, const repo_commit *c, const char *prefix, arena *a,
               repo_file **out, size_t *n, diag *d);
 

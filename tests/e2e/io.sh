@@ -206,3 +206,46 @@ t_stale_staging_folders_are_removed_and_builds_lock_the_output() {
     grep -E '^\s+rm -rf .*\.public\.tmp-\* \.public\.lock' "$ROOT/Makefile" >/dev/null ||
         fail "make clean does not remove .public.tmp-* and .public.lock"
 }
+
+t_worktree_never_follows_a_link() {
+    # links committed and checked out at the theme folder, the indicators
+    # folder, a folder on a content path, and at files: none is followed
+    two_commits r >/dev/null
+    mkdir -p outside/static/assets outside/plans
+    echo "SECRET-THEME" > outside/static/assets/secret.txt
+    printf '<p>SECRET-TEMPLATE</p>\n' > outside/layout.html
+    printf 'indicator { id = "x", name = "X" }\nerror("SCRIPT-RAN")\n' > outside/evil.lua
+    printf -- '---\nid: leak\ntitle: SECRET-PLAN\n---\n正文。\n' > outside/plans/leak.md
+    echo "SECRET-FILE" > outside/secret.md
+    mkdir -p r/themes
+    ln -s "$PWD/outside" r/themes/default
+    ln -s "$PWD/outside" r/content/indicators
+    ln -s "$PWD/outside/plans" r/content/plans/more
+    ln -s "$PWD/outside/secret.md" r/content/plans/secret.md
+    commit_at r "2020-04-01T10:00:00+08:00" "links"
+    pp build --repo r --worktree --out public
+    expect_status 0
+    for p in themes/default content/indicators content/plans/more content/plans/secret.md; do
+        expect_err "^$p: warning: symbolic link not followed: skipped"
+    done
+    if grep -rqE 'SECRET|SCRIPT-RAN' public; then fail "something outside was read: $(grep -rlE 'SECRET' public)"; fi
+    if grep -qE 'SCRIPT-RAN' <<<"$err"; then fail "an outside script ran"; fi
+    [ ! -e public/assets/secret.txt ] || fail "an outside file was published"
+    # a link on the way to the theme's static folder, in the real theme folder
+    rm r/themes/default
+    mkdir -p r/themes/default
+    ln -s "$PWD/outside/static" r/themes/default/static
+    pp build --repo r --worktree --out public --quiet
+    expect_status 0
+    expect_err "^themes/default/static: warning: symbolic link not followed"
+    [ ! -e public/assets/secret.txt ] || fail "an outside file was published"
+    # the preview server does not serve it either
+    source "$ROOT/tests/e2e/serve.sh"
+    serve_start --repo r --worktree
+    http GET /assets/secret.txt
+    expect_code 404 /assets/secret.txt
+    http GET /
+    expect_code 200 /
+    if grep -q SECRET body; then fail "served an outside file"; fi
+    serve_stop
+}
