@@ -462,7 +462,10 @@ int content_load(site *s, repo *r, int jobs, int check, diag *d) {
      * between threads. */
     if (jobs < 1) jobs = 1;
     repo **handles = calloc((size_t)jobs, sizeof *handles);
-    if (!handles) return -1;
+    if (!handles) {
+        diag_fail(d, NULL, 0, 0, "out of memory");
+        return -1;
+    }
     handles[0] = r;
     for (int k = 1; k < jobs; k++) {
         if (repo_open_again(&handles[k], r) < 0) {

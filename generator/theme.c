@@ -2,6 +2,7 @@
 #include "theme.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,7 +55,11 @@ static theme_file *S_slot(collect *c, const char *rel) {
 static int S_walk_host(collect *c, strbuf *abs, size_t root_len, int depth, diag *d) {
     if (depth > 16) return 0;
     DIR *dir = opendir(sb_str(abs));
-    if (!dir) return 0;
+    if (!dir) {
+        if (errno == ENOENT) return 0;
+        diag_fail(d, sb_str(abs), 0, 0, "cannot read the theme's folder: %s", strerror(errno));
+        return -1;
+    }
     struct dirent *de;
     size_t base = abs->len;
     int rc = 0;

@@ -249,3 +249,82 @@ t_worktree_never_follows_a_link() {
     if grep -q SECRET body; then fail "served an outside file"; fi
     serve_stop
 }
+
+t_io_failures_exit_3() {
+    two_commits r >/dev/null
+    pp build --repo r --out public --quiet
+    expect_status 0
+    # a file too large to write (ulimit -f: EFBIG, SIGXFSZ ignored)
+    set +e
+    (trap '' XFSZ; ulimit -f 8; exec "$PLANPRESS" build --repo r --out public --quiet) 2>efbig.err
+    status=$?
+    set -e
+    err=$(cat efbig.err)
+    expect_status 3
+    expect_err "^planpress: error: cannot write .*File too large"
+    expect_file public/plans/p1/index.html # the previous output, untouched
+    [ "$(ls -A | grep -c '^\.public\.tmp-')" = 0 ] || fail "a staging folder was left"
+    # a full disk (ENOSPC): a small tmpfs, where mounting is allowed
+    mkdir small
+    if mount -t tmpfs -o size=64k tmpfs small 2>/dev/null; then
+        local rc=0
+        pp build --repo r --out small/public --quiet || rc=$?
+        umount small
+        [ "$rc" = 0 ] || fail "planpress failed to run"
+        expect_status 3
+        expect_err "^planpress: error: cannot write .*No space left on device"
+    else
+        echo "  (no tmpfs: ENOSPC not tried)" >&2
+    fi
+    # a current file that cannot be read (--worktree): as root, chmod 000 is
+    # still readable, so the build runs as nobody on a copy that nobody owns
+    local dir=$PWD runas=()
+    if [ "$(id -u)" = 0 ]; then
+        dir=$(mktemp -d /tmp/pp-io-unreadable.XXXXXX)
+        chmod 755 "$dir"
+        cp -a r "$dir/r"
+        chown -R nobody: "$dir/r"
+        runas=(setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME="$dir")
+    fi
+    chmod 000 "$dir/r/content/plans/p1.md"
+    set +e
+    "${runas[@]}" "$PLANPRESS" build --repo "$dir/r" --worktree --out "$dir/r/public" --quiet 2>unreadable.err
+    status=$?
+    set -e
+    err=$(cat unreadable.err)
+    chmod 644 "$dir/r/content/plans/p1.md"
+    expect_status 3
+    expect_err "^content/plans/p1.md: error: cannot open: Permission denied"
+    # an installed theme's folder that cannot be read
+    mkdir -p "$dir/themes"
+    cp -r "$ROOT/themes/default" "$dir/themes/"
+    chmod 000 "$dir/themes/default/static"
+    set +e
+    PLANPRESS_THEMES="$dir/themes" "${runas[@]}" "$PLANPRESS" build --repo "$dir/r" --worktree \
+        --out "$dir/r/public" --quiet 2>unreadable.err
+    status=$?
+    set -e
+    err=$(cat unreadable.err)
+    chmod 755 "$dir/themes/default/static"
+    [ "$dir" = "$PWD" ] || rm -rf "$dir"
+    expect_status 3
+    expect_err "themes/default/static: error: cannot read the theme's folder: Permission denied"
+    # content errors and an I/O failure in one build: exit 3
+    printf -- '---\nid: BAD ID\ntitle: x\n---\n' > r/content/plans/bad.md
+    git -C r add -A
+    git -C r commit -qm bad
+    rm r/content/plans/p1.md
+    truncate_object r HEAD:content/plans/p1.md 20 >/dev/null
+    pp build --repo r --out public --quiet
+    expect_status 3
+    expect_err "content/plans/bad.md:.*error"
+    # a past version that cannot be read
+    rm -rf r
+    two_commits r >/dev/null
+    local old
+    old=$(git -C r rev-parse HEAD~1:content/plans/p1.md)
+    rm "r/.git/objects/${old:0:2}/${old:2}"
+    pp build --repo r --out public --quiet
+    expect_status 3
+    expect_err "content/plans/p1.md: error: cannot read the object"
+}
