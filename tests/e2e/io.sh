@@ -48,6 +48,19 @@ t_truncated_loose_object_fails_never_hangs() {
         case $rev in *p1.md) pp build --repo r --out public --quiet
                              expect_err "content/plans/p1.md: error: .*$id.*truncated" ;; esac
     done
+    # an abbreviated id (libgit2 looks it up by prefix), and an alternate
+    # object store (git clone --shared)
+    rm -rf r s
+    two_commits r >/dev/null
+    git clone -q --shared "$PWD/r" s
+    id=$(truncate_object r HEAD 20)
+    pp build --repo r --ref "${id:0:10}" --out public --quiet
+    expect_status 3
+    expect_err "$id"
+    [ -z "$(ls s/.git/objects/?? 2>/dev/null)" ] || fail "the clone has loose objects of its own"
+    pp build --repo s --out public --quiet
+    expect_status 3
+    expect_err "$id"
     # the preview server: its first build fails, it says why and exits 3
     rm -rf r
     two_commits r >/dev/null
