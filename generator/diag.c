@@ -119,8 +119,12 @@ void diag_flush(diag *d, FILE *out) {
         /* the same message twice (two stages that meet the same file) once */
         const message *p = i ? &d->msgs[i - 1] : NULL;
         if (p && p->level == m->level && p->line == m->line && p->col == m->col &&
-            !p->path == !m->path && (!m->path || !strcmp(p->path, m->path)) && !strcmp(p->text, m->text))
+            !p->path == !m->path && (!m->path || !strcmp(p->path, m->path)) && !strcmp(p->text, m->text)) {
+            /* (counted once, as printed) */
+            if (m->level == DIAG_WARNING) d->warnings--;
+            else if (m->level == DIAG_ERROR) d->errors--;
             continue;
+        }
         if (!m->path)
             fprintf(out, "planpress: %s: %s\n", lv, m->text);
         else if (m->line > 0 && m->col > 0)
