@@ -3,7 +3,7 @@
 
 PREFIX ?= /usr/local
 CC ?= cc
-PKGS := libgit2 libcmark-gfm lua5.4 yaml-0.1 libmicrohttpd
+PKGS := libgit2 libcmark-gfm lua5.4 yaml-0.1 libmicrohttpd zlib
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
