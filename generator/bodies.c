@@ -281,21 +281,97 @@ const char *bodies_suggest(const bodies *b, const char *name) {
     return best && best_d <= limit ? best : NULL;
 }
 
-const char *bodies_unknown_id(const char *name, char *buf) {
-    uint32_t h = 2166136261u;
-    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
-        h ^= *p;
-        h *= 16777619u;
+/* The next code point of s (an invalid UTF-8 byte: 0x110000 plus its
+ * value), and its length in bytes. */
+static uint32_t S_next_cp(const unsigned char *s, size_t *len) {
+    uint32_t c = s[0];
+    int n = c < 0x80 ? 1 : (c >= 0xC2 && c < 0xE0) ? 2 : (c >= 0xE0 && c < 0xF0) ? 3 : (c >= 0xF0 && c < 0xF5) ? 4 : 0;
+    if (n == 0) {
+        *len = 1;
+        return 0x110000u + c;
     }
-    snprintf(buf, 16, "name-%08x", h);
+    uint32_t v = n == 1 ? c : c & (0x7Fu >> n);
+    for (int k = 1; k < n; k++) {
+        if ((s[k] & 0xC0) != 0x80) {
+            *len = 1;
+            return 0x110000u + c;
+        }
+        v = (v << 6) | (s[k] & 0x3Fu);
+    }
+    /* overlong forms, surrogates and values past U+10FFFF are bytes too */
+    if ((n == 3 && (v < 0x800 || (v >= 0xD800 && v < 0xE000))) || (n == 4 && (v < 0x10000 || v > 0x10FFFF))) {
+        *len = 1;
+        return 0x110000u + c;
+    }
+    *len = (size_t)n;
+    return v;
+}
+
+const char *bodies_unknown_id(const char *name, char buf[BODIES_UNKNOWN_ID_SIZE]) {
+    static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+    enum { MAX = BODIES_UNKNOWN_ID_SIZE - 1, HASHED = 2 + 16 };
+    size_t w = 5, cut = 5;
+    memcpy(buf, "name-", 5);
+    const unsigned char *p = (const unsigned char *)name;
+    int whole = 1;
+    while (*p) {
+        size_t n;
+        uint32_t c = S_next_cp(p, &n);
+        char one[5];
+        size_t ol = 0;
+        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+            one[ol++] = (char)c;
+        } else {
+            one[ol++] = '-';
+            for (int k = 3; k >= 0; k--) {
+                uint32_t d = c;
+                for (int m = 0; m < k; m++) d /= 36;
+                one[ol++] = digits[d % 36];
+            }
+        }
+        if (w + ol > MAX) {
+            whole = 0;
+            break;
+        }
+        if (w + ol <= MAX - HASHED) cut = w + ol;
+        memcpy(buf + w, one, ol);
+        w += ol;
+        p += n;
+    }
+    if (!whole) {
+        /* too long to spell out: a cut spelling and a hash of the whole name */
+        uint64_t h = 0xcbf29ce484222325ull;
+        for (const unsigned char *q = (const unsigned char *)name; *q; q++) h = (h ^ *q) * 0x100000001b3ull;
+        w = cut;
+        snprintf(buf + w, BODIES_UNKNOWN_ID_SIZE - w, "--%016llx", (unsigned long long)h);
+        return buf;
+    }
+    buf[w] = '\0';
     return buf;
 }
 
-body *bodies_add_unknown(bodies *b, const char *name) {
-    char id[16];
+body *bodies_add_unknown(bodies *b, const char *name, diag *d, const char *path, int line, int col) {
+    char id[BODIES_UNKNOWN_ID_SIZE];
     bodies_unknown_id(name, id);
     body *bd = bodies_get(b, id);
-    if (bd) return bd;
+    if (bd && !bd->declared && strcmp(bd->name, name) == 0) return bd;
+    if (bd) {
+        /* never merged into another body: an error, once */
+        if (!bd->id_taken) {
+            bd->id_taken = 1;
+            if (bd->declared)
+                diag_error(d, b->path, bd->line, bd->col,
+                           "body id \"%s\" is the page id of \"%s\", a name that is not in bodies.yaml (%s:%d); "
+                           "choose another id, or add the name to this body's aliases",
+                           id, name, path ? path : "?", line);
+            else
+                diag_error(d, path, line, col,
+                           "the bodies \"%s\" and \"%s\" (not in bodies.yaml) would share the page id \"%s\"; "
+                           "add one of them to bodies.yaml",
+                           name, bd->name, id);
+        }
+        return NULL;
+    }
     bd = arena_alloc(b->a, sizeof *bd);
     bd->id = arena_strdup(b->a, id);
     bd->name = arena_strdup(b->a, name);

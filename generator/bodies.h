@@ -23,6 +23,7 @@ struct body {
     int depth;            /* 0 at a root */
     int line, col;        /* where the entry stands in bodies.yaml */
     int declared;         /* 0: an unknown name, given a page of its own */
+    int id_taken;         /* declared: an unknown name's id collided with it (reported) */
 };
 
 typedef struct body_list {
@@ -57,11 +58,22 @@ body_match bodies_resolve(const bodies *b, const char *name, const char *issuer_
 /* The known name or alias nearest to `name` by edit distance (characters),
  * when near enough to be a likely typo; else NULL. */
 const char *bodies_suggest(const bodies *b, const char *name);
-/* Registers a name that resolves to no body, so that it gets a page: its id
- * is "name-" followed by 8 hex digits of a hash of the name. Not thread-safe. */
-body *bodies_add_unknown(bodies *b, const char *name);
-/* The id bodies_add_unknown gives a name; buf holds at least 16 bytes. */
-const char *bodies_unknown_id(const char *name, char *buf);
+/* Registers a name that resolves to no body, so that it gets a page, under
+ * the id bodies_unknown_id gives it. When that id is a declared body's, or
+ * (only possible for a name too long to be spelled out) another unknown
+ * name's, reports an error (once) at the declared entry, or at `path`,
+ * `line`, `col` (where the name is used), and returns NULL: the name is
+ * never merged into another body. Not thread-safe. */
+body *bodies_add_unknown(bodies *b, const char *name, diag *d, const char *path, int line, int col);
+/* The id bodies_add_unknown gives a name: "name-" and the name spelled out
+ * in [a-z0-9-], so that two names never share one: a-z and 0-9 stay, any
+ * other character is "-" and its code point in 4 base-36 digits (an invalid
+ * UTF-8 byte counts as 0x110000 plus its value). When that is longer than an
+ * id may be (100 bytes), the spelling is cut at a character and "--" and 16
+ * hex digits of a 64-bit hash of the whole name follow (no spelled-out id
+ * holds "--"). The same name gives the same id in every build. */
+#define BODIES_UNKNOWN_ID_SIZE 101
+const char *bodies_unknown_id(const char *name, char buf[BODIES_UNKNOWN_ID_SIZE]);
 /* Sorts items and children by id; call after every bodies_add_unknown. */
 void bodies_finish(bodies *b);
 

@@ -6,11 +6,15 @@
  * temporary name renamed over the old one, and holds only the entries the
  * last build used. A file that is missing, unreadable, truncated, from
  * another planpress binary or made with other settings (`stamp`) is an
- * empty cache: the cache can make a build faster, never different.
+ * empty cache; an entry whose checksum fails is not there (it is counted,
+ * recomputed by the caller and written anew). The checksum finds damage, not
+ * a forger: what the values hold is the caller's to check (history.c keeps
+ * data, not markup, and checks it when read back).
  *
- * Format (docs/history.md): "planpress-cache\n", a u32 format version, the
- * 16-byte stamp, then entries: u32 key length, key, u32 value length,
- * value; integers little-endian. */
+ * Format (docs/history.md): "planpress-cache\n", a u32 format version (2),
+ * the 16-byte stamp, then entries: u32 key length, key, u32 value length,
+ * value, u32 CRC-32 (zlib's) of the entry's bytes before it; integers
+ * little-endian. */
 #ifndef PP_CACHE_H
 #define PP_CACHE_H
 
@@ -26,16 +30,28 @@ typedef struct cache cache;
  * on). Returns 0, or -1 when the binary cannot be read (no cache then). */
 int cache_stamp(const void *settings, size_t len, unsigned char out[16]);
 
-/* Opens the cache at `path` (a file; its folder is created when saved).
- * The values read stay in `a` (they outlive the cache). Never fails for a
- * bad or missing file; returns NULL only when out of memory. */
+/* Opens the cache at `path` (a file; its folder is created when saved)
+ * and indexes it (in `a`); values stay in the file, open until cache_free,
+ * until asked for. Never fails for a bad or missing file; returns NULL only
+ * when out of memory. */
 cache *cache_open(const char *path, const unsigned char stamp[16], arena *a);
 
-/* The value kept under key, or NULL. Marks the entry as used: it is
- * written again by cache_save. Safe from several threads at once. */
-const void *cache_get(cache *c, const char *key, size_t *len);
+/* A buffer for the values read (one per thread, reused). */
+typedef struct cache_buf {
+    unsigned char *p;
+    size_t cap;
+} cache_buf;
+void cache_buf_free(cache_buf *buf);
 
-/* Keeps a new value (copied). Safe from several threads at once. */
+/* The value kept under key, read from the file into buf (valid until buf
+ * is used again; a NUL follows it), or NULL (none, or its checksum fails).
+ * Marks the entry as used: it is written again by cache_save. Safe from
+ * several threads at once (each with its own buf). */
+const void *cache_get(cache *c, const char *key, cache_buf *buf, size_t *len);
+
+/* Keeps a new value (copied); a value read under the same key (one the
+ * caller found wrong) is not written again. Safe from several threads at
+ * once. */
 void cache_put(cache *c, const char *key, const void *value, size_t len);
 /* Keeps a new value without copying it: the caller's bytes must stay as
  * they are until cache_save (a revision kept once, in its plan's arena,
@@ -48,6 +64,8 @@ void cache_save(cache *c, diag *d);
 
 /* Counts for the build's timings: entries read, found, added. */
 void cache_counts(const cache *c, size_t *read, size_t *hits, size_t *added);
+/* Entries asked for whose checksum failed (damaged, and recomputed). */
+size_t cache_damaged(const cache *c);
 
 void cache_free(cache *c);
 

@@ -337,6 +337,33 @@ static const char *S_rel(const char *path, const char *dir) {
     return NULL;
 }
 
+/* Every link site.yaml can carry — base_url, archive_url, and any other key
+ * that is `url` or ends in `_url`, at any depth (the whole file reaches the
+ * templates as site.config) — is an http:// or https:// URL, like a body's
+ * website: never javascript: or another scheme a page would run or open. */
+static void S_check_urls(diag *d, const char *path, const yvalue *v, int top) {
+    if (v->kind == YAML_V_SEQ) {
+        for (size_t i = 0; i < v->n; i++) S_check_urls(d, path, v->items[i], 0);
+        return;
+    }
+    if (v->kind != YAML_V_MAP) return;
+    for (size_t i = 0; i < v->n; i++) {
+        const char *key = v->keys[i]->str;
+        const yvalue *u = v->items[i];
+        if (strcmp(key, "url") != 0 && !text_ends_with(key, "_url")) {
+            S_check_urls(d, path, u, 0);
+            continue;
+        }
+        if (yaml_is_null(u) || (u->kind == YAML_V_SCALAR && (u->len == 0 || text_is_web_url(u->str)))) continue;
+        if (u->kind != YAML_V_SCALAR) {
+            if (!(top && strcmp(key, "base_url") == 0)) /* (reported as a value that must be single) */
+                diag_error(d, path, u->line, u->col, "`%s` must be a URL, not %s", key, yaml_kind_name(u));
+        } else {
+            diag_error(d, path, u->line, u->col, "%s \"%s\" is not an http:// or https:// URL", key, u->str);
+        }
+    }
+}
+
 static int S_load_site_yaml(site *s, repo *r, const repo_file *f, diag *d) {
     char *src = NULL;
     size_t len = 0;
@@ -362,6 +389,7 @@ static int S_load_site_yaml(site *s, repo *r, const repo_file *f, diag *d) {
         goto done;
     }
     cfg->raw = v;
+    S_check_urls(d, f->path, v, 1);
     int badf = 0;
     const char *t;
     if ((t = S_scalar(d, f->path, v, "title", 0, &badf))) cfg->title = t;

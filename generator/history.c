@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "cache.h"
+#include "htmldata.h"
 #include "content.h"
 #include "indicator_trail.h"
 #include "progress.h"
@@ -110,11 +111,16 @@ static const char *S_id_key(arena *a, const char *hex, const char *path) {
     return arena_printf(a, "id %s %s", hex, S_stem(a, path));
 }
 
-/* The plan id the cache holds under key, or NULL (none, or not an id). */
+/* The plan id the cache holds under key (a copy: the cache's bytes go with
+ * it), or NULL (none, or not an id). */
 static const char *S_cached_id(walk_ctx *w, const char *key) {
     size_t vlen = 0;
-    const char *cached = w->cache ? cache_get(w->cache, key, &vlen) : NULL;
-    return cached && vlen > 0 && cached[vlen - 1] == '\0' && text_is_id(cached) ? cached : NULL;
+    cache_buf buf = {NULL, 0};
+    const char *cached = w->cache ? cache_get(w->cache, key, &buf, &vlen) : NULL;
+    const char *id =
+        cached && vlen > 0 && cached[vlen - 1] == '\0' && text_is_id(cached) ? arena_strdup(w->a, cached) : NULL;
+    cache_buf_free(&buf);
+    return id;
 }
 
 /* The plan id a blob declares. Reading a blob out of a pack can mean
@@ -430,6 +436,7 @@ typedef struct build_ctx {
     cache *cache;               /* results of earlier builds, or NULL */
     const strmap *blobs;        /* blobs the walk read (kept_blob), read-only here */
     int failed;                 /* a blob could not be read */
+    size_t rejected;            /* cached values that did not decode (recomputed) */
 } build_ctx;
 
 /* The Markdown body of a version (after the front matter). */
@@ -533,10 +540,26 @@ static void S_put_str(strbuf *b, const char *s, size_t len) {
 
 static void S_put_cstr(strbuf *b, const char *s) { S_put_str(b, s, s ? strlen(s) : 0); }
 
-void history_revision_encode(strbuf *b, const plan_revision *out, const char *title) {
+/* HTML as data (htmldata.h): its length (0xffffffff: none), the data.
+ * Returns -1 when the HTML cannot be kept as data. */
+static int S_put_html(strbuf *b, const char *html, size_t len) {
+    if (!html) {
+        S_put_u32(b, 0xffffffffu);
+        return 0;
+    }
+    size_t at = b->len;
+    S_put_u32(b, 0);
+    if (htmldata_encode(b, html, len) < 0 || b->oom || b->len - at - 4 >= 0xffffffffu) return -1;
+    size_t n = b->len - at - 4;
+    for (int i = 0; i < 4; i++) b->ptr[at + (size_t)i] = (char)(n >> (8 * i));
+    return 0;
+}
+
+int history_revision_encode(strbuf *b, const plan_revision *out, const char *title) {
     S_put_cstr(b, title);
-    S_put_str(b, out->html, out->html_len);
-    S_put_cstr(b, out->diff_html);
+    if (S_put_html(b, out->html, out->html_len) < 0 ||
+        S_put_html(b, out->diff_html, out->diff_html ? strlen(out->diff_html) : 0) < 0)
+        return -1;
     S_put_u32(b, (uint32_t)out->same);
     S_put_u32(b, (uint32_t)out->added_blocks);
     S_put_u32(b, (uint32_t)out->removed_blocks);
@@ -553,6 +576,7 @@ void history_revision_encode(strbuf *b, const plan_revision *out, const char *ti
         S_put_cstr(b, c->to);
         S_put_u32(b, (uint32_t)(int32_t)c->role);
     }
+    return b->oom ? -1 : 0;
 }
 
 typedef struct reader {
@@ -570,27 +594,59 @@ static uint32_t S_get_u32(reader *r) {
     return v;
 }
 
-/* Points into the cached bytes (they stay in the site's arena). */
-static const char *S_get_str(reader *r, size_t *len) {
+/* A copy in `a` (the cache's bytes go with it). */
+static const char *S_get_str(reader *r, arena *a, size_t *len) {
     uint32_t n = S_get_u32(r);
     if (r->bad || n == 0xffffffffu) return NULL;
     if ((size_t)(r->end - r->p) < (size_t)n + 1 || r->p[n] != '\0') {
         r->bad = 1;
         return NULL;
     }
-    const char *s = (const char *)r->p;
+    const char *s = arena_strndup(a, (const char *)r->p, n);
     r->p += (size_t)n + 1;
     if (len) *len = n;
     return s;
 }
 
+/* HTML from its data (htmldata.h), into `a`: NULL when there is none, or
+ * (r->bad) when the data is malformed or breaks a rule. */
+static const char *S_get_html(reader *r, arena *a, size_t *len) {
+    uint32_t n = S_get_u32(r);
+    if (r->bad || n == 0xffffffffu) return NULL;
+    if ((size_t)(r->end - r->p) < n) {
+        r->bad = 1;
+        return NULL;
+    }
+    size_t hl = 0;
+    const char *h = htmldata_decode(a, r->p, n, &hl);
+    r->p += n;
+    if (!h) r->bad = 1;
+    if (len) *len = hl;
+    return h;
+}
+
+/* The kinds of change a revision can hold (S_plan_changes). */
+static int S_change_kind_ok(const char *k) {
+    static const char *const kinds[] = {"field",        "item-added",   "item-removed", "item-title",
+                                        "due",          "lead-added",   "lead-removed", "partner-added",
+                                        "partner-removed", "figure"};
+    for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
+        if (strcmp(k, kinds[i]) == 0) return 1;
+    return 0;
+}
+
+/* An item id becomes one segment of a link's path: nothing that leaves it. */
+static int S_segment_ok(const char *s) {
+    return !s || (*s && strcmp(s, ".") != 0 && strcmp(s, "..") != 0 && !strpbrk(s, "/\\?#%:"));
+}
+
 /* Fills a revision from a cached value; -1 when it is malformed. */
 int history_revision_decode(arena *a, const void *val, size_t len, plan_revision *out, const char **title) {
     reader r = {val, (const unsigned char *)val + len, 0};
-    *title = S_get_str(&r, NULL);
-    out->html = S_get_str(&r, &out->html_len);
+    *title = S_get_str(&r, a, NULL);
+    out->html = S_get_html(&r, a, &out->html_len);
     if (!out->html) out->html_len = 0;
-    out->diff_html = S_get_str(&r, NULL);
+    out->diff_html = S_get_html(&r, a, NULL);
     out->same = S_get_u32(&r);
     out->added_blocks = S_get_u32(&r);
     out->removed_blocks = S_get_u32(&r);
@@ -602,14 +658,15 @@ int history_revision_decode(arena *a, const void *val, size_t len, plan_revision
     out->nchanges = n;
     for (uint32_t i = 0; i < n && !r.bad; i++) {
         plan_change *c = &out->changes[i];
-        c->kind = S_get_str(&r, NULL);
-        c->field = S_get_str(&r, NULL);
-        c->item_id = S_get_str(&r, NULL);
-        c->item_title = S_get_str(&r, NULL);
-        c->from = S_get_str(&r, NULL);
-        c->to = S_get_str(&r, NULL);
+        c->kind = S_get_str(&r, a, NULL);
+        c->field = S_get_str(&r, a, NULL);
+        c->item_id = S_get_str(&r, a, NULL);
+        c->item_title = S_get_str(&r, a, NULL);
+        c->from = S_get_str(&r, a, NULL);
+        c->to = S_get_str(&r, a, NULL);
         c->role = (int)(int32_t)S_get_u32(&r);
-        if (!c->kind || c->role < -1 || c->role > 2) r.bad = 1;
+        if (!c->kind || !S_change_kind_ok(c->kind) || !S_segment_ok(c->item_id) || c->role < -1 || c->role > 2)
+            r.bad = 1;
     }
     return r.bad || r.p != r.end ? -1 : 0;
 }
@@ -636,6 +693,7 @@ static void S_plan_history(void *vctx, size_t i, int worker) {
     version prev, cur;
     memset(&prev, 0, sizeof prev);
     int failed = 0;
+    cache_buf cbuf = {NULL, 0}; /* the cached values, read one at a time */
     for (size_t m = 0; m < n; m++) {
         raw_rev *rv = order[m];
         plan_revision *out = &revs[n - 1 - m]; /* newest first */
@@ -648,14 +706,17 @@ static void S_plan_history(void *vctx, size_t i, int worker) {
         out->added = rv->kind == REPO_ADDED || m == 0 || order[m - 1]->kind == REPO_DELETED;
         const char *key = ctx->cache ? S_cache_key(a, j->p, m ? order[m - 1] : NULL, rv, out->added) : NULL;
         size_t vlen = 0;
-        const void *val = key ? cache_get(ctx->cache, key, &vlen) : NULL;
+        const void *val = key ? cache_get(ctx->cache, key, &cbuf, &vlen) : NULL;
         const char *title = NULL;
         if (val && history_revision_decode(a, val, vlen, out, &title) == 0) {
             out->title = title ? title : j->p->doc.title;
             S_version_free(&prev); /* this version is not loaded: the next loads it if it needs it */
             continue;
         }
-        if (val) memset(&out->html, 0, sizeof *out - offsetof(plan_revision, html));
+        if (val) {
+            __atomic_add_fetch(&ctx->rejected, 1, __ATOMIC_RELAXED);
+            memset(&out->html, 0, sizeof *out - offsetof(plan_revision, html));
+        }
         if ((m > 0 && !prev.a && S_version_load(ctx, j, r, quiet, order[m - 1], &prev) < 0) ||
             S_version_load(ctx, j, r, quiet, rv, &cur) < 0) {
             S_version_free(&cur);
@@ -699,9 +760,9 @@ static void S_plan_history(void *vctx, size_t i, int worker) {
         if (prev.p && cur.p) S_plan_changes(a, prev.p, cur.p, out);
         if (keep) {
             strbuf v = STRBUF_INIT;
-            history_revision_encode(&v, out, title);
+            int encoded = history_revision_encode(&v, out, title) == 0;
             size_t elen = v.len;
-            unsigned char *enc = v.oom ? NULL : arena_alloc(a, elen ? elen : 1);
+            unsigned char *enc = !encoded || v.oom ? NULL : arena_alloc(a, elen ? elen : 1);
             if (enc) memcpy(enc, v.ptr, elen);
             sb_free(&v);
             const char *t = NULL;
@@ -711,7 +772,8 @@ static void S_plan_history(void *vctx, size_t i, int worker) {
                 out->title = t ? t : j->p->doc.title;
                 cache_put_ref(ctx->cache, key, enc, elen);
             } else {
-                /* (out of memory) copies, as without the cache */
+                /* (out of memory, or HTML that cannot be kept as data)
+                 * copies, as without the cache */
                 if (out->html && out->html != j->p->doc.md.html) out->html = arena_strndup(a, out->html, out->html_len);
                 if (out->diff_html) out->diff_html = arena_strdup(a, out->diff_html);
                 if (title) out->title = arena_strdup(a, title);
@@ -723,6 +785,7 @@ static void S_plan_history(void *vctx, size_t i, int worker) {
         prev = cur;
     }
     S_version_free(&prev);
+    cache_buf_free(&cbuf);
     diag_free(quiet);
     if (failed) {
         /* reported: the build stops */
@@ -934,10 +997,15 @@ int history_collect(site *s, repo *r, int jobs, const sandbox_limits *limits, co
         s->plans[i]->history_cut = shallow;
     }
     int en = s->cfg.language && strcmp(s->cfg.language, "en") == 0;
-    build_ctx ctx = {s, handles, d, pj, en ? "%zu unchanged paragraphs" : "%zu 段未改动", kept, &w.blobs, 0};
+    build_ctx ctx = {s, handles, d, pj, en ? "%zu unchanged paragraphs" : "%zu 段未改动", kept, &w.blobs, 0, 0};
     workers_run(jobs, s->nplans, S_plan_history, &ctx);
     progress_step_time("history", "revisions", &ts);
     if (kept) {
+        size_t bad = cache_damaged(kept) + ctx.rejected;
+        if (bad)
+            diag_report(d, DIAG_NOTE, NULL, 0, 0,
+                        "%zu entr%s of the history cache %s damaged or invalid: recomputed, not used", bad,
+                        bad == 1 ? "y" : "ies", bad == 1 ? "was" : "were");
         if (!ctx.failed) cache_save(kept, d);
         progress_step_time("history", "cache save", &ts);
         cache_counts(kept, &s->history_cache_read, &s->history_cache_hits, &s->history_cache_added);

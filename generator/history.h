@@ -27,11 +27,18 @@ int history_collect(site *s, repo *r, int jobs, const sandbox_limits *limits, co
  * Exposed for tests. */
 const char *history_plan_id(arena *a, const char *src, size_t len, const char *stem);
 
-/* A revision's results as the cache keeps them, and back: the decoder fills
- * html, diff_html, the counts and changes of `out` (pointing into `val`, which
- * must end in the bytes it read) and *title; -1 when the bytes are malformed
- * (a cache from a damaged file). Exposed for the fuzz target. */
-void history_revision_encode(strbuf *b, const plan_revision *rev, const char *title);
+/* A revision's results as the cache keeps them, and back. The HTML (the
+ * text and the diff) is kept as data, not markup (htmldata.h): the decoder
+ * writes it out again, into `a`, and what a damaged or hostile value holds
+ * can only come out as the elements and attributes planpress writes, its
+ * text and values checked. The decoder fills html, diff_html, the counts and
+ * changes of `out` and *title (everything copied into `a`: the cache's
+ * bytes go when the history is read; `val` must end in the bytes it read); -1 when the bytes are
+ * malformed or break a rule (a change of an unknown kind, an item id that is
+ * not one path segment). The encoder returns -1 when the HTML is not in the
+ * form planpress writes (the revision is then not kept). Exposed for the
+ * fuzz target and the unit tests. */
+int history_revision_encode(strbuf *b, const plan_revision *rev, const char *title);
 int history_revision_decode(arena *a, const void *val, size_t len, plan_revision *out, const char **title);
 
 #endif

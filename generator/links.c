@@ -75,16 +75,17 @@ int links_build(site *s, diag *d, int check) {
         plan *p = s->plans[i];
         for (size_t k = 0; k < p->nitems; k++) {
             item *it = p->items[k];
-            for (size_t r = 0; r < it->nlead_refs; r++)
-                if (it->lead_refs[r].unknown_id) {
-                    bodies_add_unknown(&s->bodies, it->lead_refs[r].text);
+            for (int lead = 1; lead >= 0; lead--) {
+                item_ref *refs = lead ? it->lead_refs : it->partner_refs;
+                size_t n = lead ? it->nlead_refs : it->npartner_refs;
+                for (size_t r = 0; r < n; r++) {
+                    if (!refs[r].unknown_id) continue;
+                    /* an id taken already: reported, and never another body's tasks */
+                    if (!bodies_add_unknown(&s->bodies, refs[r].text, d, p->doc.path, refs[r].line, refs[r].col))
+                        refs[r].unknown_id = NULL;
                     added = 1;
                 }
-            for (size_t r = 0; r < it->npartner_refs; r++)
-                if (it->partner_refs[r].unknown_id) {
-                    bodies_add_unknown(&s->bodies, it->partner_refs[r].text);
-                    added = 1;
-                }
+            }
         }
     }
     if (added) bodies_finish(&s->bodies);

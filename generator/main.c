@@ -142,7 +142,11 @@ static int S_parse(int argc, char **argv, const char *cmd, build_options *o, cha
             if (!*optarg) return S_usage_error("--out needs a folder%s", "");
             o->out = optarg;
             break;
-        case OPT_BASE_URL: o->base_url = optarg; break;
+        case OPT_BASE_URL:
+            if (*optarg && !text_is_web_url(optarg))
+                return S_usage_error("--base-url wants an http:// or https:// URL, not \"%s\"", optarg);
+            o->base_url = optarg;
+            break;
         case OPT_WORKTREE: o->worktree = 1; break;
         case OPT_AS_OF:
             if (!text_is_date(optarg))

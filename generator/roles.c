@@ -182,7 +182,7 @@ static void S_resolve(extract *x, item_ref *r) {
         x->failed = 1;
         return;
     }
-    char idbuf[16];
+    char idbuf[BODIES_UNKNOWN_ID_SIZE];
     r->unknown_id = arena_strdup(x->a, bodies_unknown_id(r->text, idbuf));
     const char *sug = bodies_suggest(x->b, r->text);
     if (sug)

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 size_t text_check_utf8(const char *str, size_t n, int *is_nul) {
@@ -57,6 +58,18 @@ int text_is_id(const char *s) {
         char c = s[i];
         if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return 0;
     }
+    return 1;
+}
+
+int text_is_web_url(const char *s) {
+    size_t n;
+    if (!s) return 0;
+    if (strncasecmp(s, "https://", 8) == 0) n = 8;
+    else if (strncasecmp(s, "http://", 7) == 0) n = 7;
+    else return 0;
+    if (s[n] == '\0' || s[n] == '/') return 0; /* no host */
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p <= 0x20 || *p == 0x7f) return 0;
     return 1;
 }
 

@@ -16,6 +16,10 @@ char *text_sanitize_utf8(arena *a, const char *s, size_t n);
 void text_line_col(const char *s, size_t off, int *line, int *col);
 /* Is s a valid id: [a-z0-9-]+, at most 100 bytes, not starting with '-'? */
 int text_is_id(const char *s);
+/* Is s a web address a page may link to: "http://" or "https://" (any
+ * case), a host, and no space or control character? (Links from
+ * configuration: site.yaml's base_url, archive_url, ...) */
+int text_is_web_url(const char *s);
 /* Is s a date YYYY-MM-DD with a valid month and day? */
 int text_is_date(const char *s);
 /* "YYYY-MM-DD" of time t (seconds since the epoch) at UTC offset

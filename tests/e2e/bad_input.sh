@@ -194,6 +194,29 @@ t_bad_site_yaml() {
     untouched
 }
 
+# Links from site.yaml: http(s) only, like a body's website; a good one works.
+t_site_yaml_urls_are_web_urls() {
+    published
+    printf 'title: t\nbase_url: javascript:alert(1)//\narchive_url: " JavaScript:alert(document.domain)//{date}"\nlinks:\n  - name: x\n    url: data:text/html,hi\n  - help_url: [a]\n' > r/content/site.yaml
+    commit_at r "2020-02-02T10:00:00+08:00" "bad links"
+    pp build --repo r --out public --quiet
+    expect_status 1
+    expect_err '^content/site\.yaml:2:11: error: base_url "javascript:alert\(1\)//" is not an http:// or https:// URL'
+    expect_err '^content/site\.yaml:3:14: error: archive_url " JavaScript:alert\(document\.domain\)//\{date\}" is not an http:// or https:// URL'
+    expect_err '^content/site\.yaml:6:10: error: url "data:text/html,hi" is not'
+    expect_err '^content/site\.yaml:7:15: error: `help_url` must be a URL, not a'
+    untouched
+    pp build --repo r --out public --quiet --base-url 'javascript:x'
+    expect_status 2
+    expect_err 'base-url wants an http:// or https:// URL'
+    untouched
+    printf 'title: t\nbase_url: HTTPS://example.org/a"b/\narchive_url: https://example.org/as-of/{date}/\n' > r/content/site.yaml
+    commit_at r "2020-02-03T10:00:00+08:00" "good links"
+    pp build --repo r --out public --quiet
+    expect_status 0
+    grep -rq 'href="https://example.org/as-of/' public/plans/*/history/*/index.html || fail "no archive link"
+}
+
 t_page_with_bad_path() {
     published
     mkdir -p "r/content/pages/Bad Dir"

@@ -369,6 +369,97 @@ PY
 
 # The cache (docs/history.md): a rebuild reuses every revision, a new commit
 # adds only its own work, and no state of the cache changes the output.
+# The cache can only cost time: damaged bytes (the audit's 4-byte
+# corruptions, a script written over a paragraph) and forged entries with a
+# valid checksum (markup, a javascript: link, a tag of no table) give the
+# output of a build without it, exit 0.
+t_history_cache_damage_or_forgery_never_reaches_a_page() {
+    three_revisions
+    pp build --repo r --out nocache --quiet --no-cache
+    expect_status 0
+    pp build --repo r --out cold --quiet
+    expect_status 0
+    diff -r nocache cold >/dev/null || fail "the cache changed the output"
+    cp r/.git/planpress/history.cache pristine
+    size=$(stat -c %s pristine)
+    for seed in $(seq 1 14); do
+        cp pristine r/.git/planpress/history.cache
+        python3 - r/.git/planpress/history.cache $seed <<'PY'
+import random, sys
+path, seed = sys.argv[1], int(sys.argv[2])
+data = bytearray(open(path, 'rb').read())
+rnd = random.Random(seed)
+pos = rnd.randrange(36, len(data) - 4)   # past the header (magic, version, stamp)
+for k in range(4):
+    data[pos + k] = (data[pos + k] + 1 + rnd.randrange(255)) % 256  # always another byte
+open(path, 'wb').write(data)
+PY
+        pp build --repo r --out damaged-$seed --quiet
+        expect_status 0
+        diff -r nocache damaged-$seed >/dev/null || fail "4 damaged bytes (seed $seed) changed the output"
+        rm -rf damaged-$seed
+    done
+    # a script over the bytes after a paragraph's start, checksum not mended
+    cp pristine r/.git/planpress/history.cache
+    python3 - r/.git/planpress/history.cache <<'PY'
+import sys
+path = sys.argv[1]
+data = bytearray(open(path, 'rb').read())
+i = data.find(b'<p>')
+i = i + 3 if i >= 0 else data.find(b'S\x13\x00') + 3   # markup, or a <p> as data
+script = b'<script>alert(1)</script>'
+data[i:i + len(script)] = script
+open(path, 'wb').write(data)
+PY
+    pp build --repo r --out script --quiet
+    expect_status 0
+    diff -r nocache script >/dev/null || fail "a script written into the cache changed the output"
+    grep -rq 'alert(1)' script && fail "the script was published"
+    # forged with a valid checksum: the value breaks a rule, so it is recomputed
+    for forgery in text link tag; do
+        cp pristine r/.git/planpress/history.cache
+        python3 - r/.git/planpress/history.cache $forgery <<'PY'
+import struct, sys, zlib
+path, how = sys.argv[1], sys.argv[2]
+data = open(path, 'rb').read()
+out, pos, done = bytearray(data[:36]), 36, False
+def u32(b, i): return struct.unpack_from('<I', b, i)[0]
+while pos + 4 <= len(data):
+    kl = u32(data, pos); key = data[pos + 4:pos + 4 + kl]
+    vp = pos + 4 + kl; vl = u32(data, vp); val = bytearray(data[vp + 4:vp + 4 + vl])
+    pos = vp + 4 + vl + 4
+    if not done and key.startswith(b'rev '):
+        tl = u32(val, 0); i = 4 + (tl + 1 if tl != 0xffffffff else 0)
+        hl = u32(val, i)                       # the text, as data
+        if hl not in (0, 0xffffffff):
+            if how == 'text':
+                extra = b'T' + struct.pack('<I', 25) + b'<script>alert(1)</script>'
+            elif how == 'link':
+                href = b'javascript:alert(1)'
+                extra = b'S\x00\x01\x82' + struct.pack('<I', len(href)) + href + b'T\x01\x00\x00\x00xE\x00'
+            else:
+                extra = b'S\xc8\x00E\xc8'     # an element of no table
+            val[i:i + 4] = struct.pack('<I', hl + len(extra))
+            val[i + 4:i + 4] = extra
+            done = True
+    rec = struct.pack('<I', kl) + key + struct.pack('<I', len(val)) + bytes(val)
+    out += rec + struct.pack('<I', zlib.crc32(rec))
+assert done, 'no revision to forge'
+open(path, 'wb').write(out)
+PY
+        pp build --repo r --out forged-$forgery --quiet
+        expect_status 0
+        expect_err 'note: 1 entry of the history cache was damaged or invalid: recomputed, not used'
+        diff -r nocache forged-$forgery >/dev/null || fail "a forged entry ($forgery) changed the output"
+        grep -rq 'alert(1)' forged-$forgery && fail "the forgery ($forgery) was published"
+    done
+    # the damaged entries were recomputed and written anew: a sound cache
+    pp build --repo r --out again --quiet
+    expect_status 0
+    grep -q 'damaged' <<<"$err" && fail "the cache stayed damaged: $err"
+    diff -r nocache again >/dev/null || fail "the rewritten cache changed the output"
+}
+
 t_history_cache_reuses_and_never_changes_output() {
     three_revisions
     export PLANPRESS_TIMINGS=1

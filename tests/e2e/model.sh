@@ -190,6 +190,25 @@ t_unknown_body_warns_and_gets_a_page() {
     expect_err 'typo\.md:8:1: error: unknown body'
 }
 
+# Names missing from bodies.yaml keep apart (these two shared one 32-bit id),
+# and a declared id of their shape is an error, not a takeover.
+t_unknown_bodies_never_merge() {
+    model_site
+    printf -- '---\nid: two\ntitle: 两个\nissuer: hubei-cast\n---\n## 任务 {.tasks}\n### 1. 任务 {#a}\n内容（牵头单位：市心院司）\n### 2. 任务 {#b}\n内容（牵头单位：县协市省）\n' > r/content/plans/two.md
+    commit_at r "2020-02-02T10:00:00+08:00" "two"
+    pp build --repo r --out public --quiet
+    expect_status 0
+    [ "$(ls public/bodies/ | grep -c '^name-')" = 2 ] || fail "not two pages: $(ls public/bodies/)"
+    expect_file public/bodies/name--0iki-0iwz-0tpe-0gl4/index.html '市心院司'
+    grep -q '县协市省' public/bodies/name--0iki-0iwz-0tpe-0gl4/index.html && fail "merged"
+    printf -- '- id: name--0iki-0iwz-0tpe-0gl4\n  name: 别的单位\n' >> r/content/bodies.yaml
+    commit_at r "2020-02-03T10:00:00+08:00" "taken"
+    pp build --repo r --out public2 --quiet
+    expect_status 1
+    expect_err 'bodies\.yaml:[0-9]+:3: error: body id "name--0iki-0iwz-0tpe-0gl4" is the page id of "市心院司", a name that is not in bodies\.yaml \(content/plans/two\.md:8\)'
+    [ ! -e public2 ] || fail "published"
+}
+
 t_check_reports_every_problem() {
     mkrepo r
     bodies_yaml r

@@ -4,6 +4,7 @@
 #include "diag.h"
 #include "harness.h"
 #include "responsibility.h"
+#include "text.h"
 
 static int S_parse(arena *a, const char *t, resp *r) { return resp_parse(a, t, strlen(t), r); }
 
@@ -198,9 +199,9 @@ TEST(bodies_closest_candidate_wins) {
     CHECK(bodies_suggest(&b, "完全不同的名字") == NULL);
     CHECK(b.items[0]->depth == 0 && bodies_get(&b, "hubei-cast-xhb")->depth == 2);
     CHECK(bodies_get(&b, "cast")->nchildren == 2);
-    body *u = bodies_add_unknown(&b, "省科学院");
+    body *u = bodies_add_unknown(&b, "省科学院", d, "plans/a.md", 1, 1);
     CHECK(u && strncmp(u->id, "name-", 5) == 0 && !u->declared);
-    CHECK(bodies_add_unknown(&b, "省科学院") == u);
+    CHECK(bodies_add_unknown(&b, "省科学院", d, "plans/a.md", 2, 1) == u);
     diag_free(d);
     arena_free(a);
 }
@@ -222,6 +223,61 @@ TEST(bodies_bad_registry) {
     CHECK(diag_errors(d) == 5);
     const body *x;
     CHECK(bodies_resolve(&b, "A", "b", &x, NULL) == BODY_FOUND); /* walks end */
+    diag_free(d);
+    arena_free(a);
+}
+
+/* Names missing from bodies.yaml: ids that never merge two names. */
+TEST(bodies_unknown_ids_never_collide) {
+    char x[BODIES_UNKNOWN_ID_SIZE], y[BODIES_UNKNOWN_ID_SIZE];
+    /* spelled out, the same in every build */
+    CHECK_STR(bodies_unknown_id("省科学院", x), "name--0ni9-0o29-0i1y-0tpe");
+    CHECK_STR(bodies_unknown_id("Ab-1", x), "name--001tb-00191");
+    CHECK(text_is_id(bodies_unknown_id("a b", x)));
+    /* these two shared "name-0b8bd797" (32-bit FNV-1a) */
+    bodies_unknown_id("市心院司", x);
+    bodies_unknown_id("县协市省", y);
+    CHECK(strcmp(x, y) != 0);
+    /* "-" is spelled out too: "a-b" is not "a" then "-b" */
+    CHECK(strcmp(bodies_unknown_id("a-b", x), bodies_unknown_id("a\xe2\x80\x90" "b", y)) != 0);
+    /* an invalid byte is not the character of the same value */
+    CHECK(strcmp(bodies_unknown_id("\xe5", x), bodies_unknown_id("\xc3\xa5", y)) != 0);
+    /* too long to spell out: cut, then "--" and a hash of the whole name */
+    char lng[200], lng2[200];
+    strcpy(lng, "");
+    for (int i = 0; i < 30; i++) strcat(lng, "科");
+    strcpy(lng2, lng);
+    strcat(lng, "甲");
+    strcat(lng2, "乙");
+    bodies_unknown_id(lng, x);
+    bodies_unknown_id(lng2, y);
+    CHECK(strlen(x) <= 100 && text_is_id(x) && strstr(x + 5, "--") != NULL);
+    CHECK(strcmp(x, y) != 0 && strncmp(x, y, strlen(x) - 16) == 0);
+    /* 19 CJK characters still fit (5 + 19 x 5 = 100) */
+    char fit[100] = "";
+    for (int i = 0; i < 19; i++) strcat(fit, "科");
+    CHECK(strlen(bodies_unknown_id(fit, x)) == 100 && strstr(x + 6, "--") == NULL);
+
+    arena *a = arena_new();
+    diag *d = diag_new(0);
+    bodies b;
+    bodies_init(&b, a);
+    char reg[256];
+    bodies_unknown_id("省科学院", x);
+    snprintf(reg, sizeof reg, "- id: %s\n  name: 省科协\n", x);
+    CHECK(bodies_load(&b, d, "bodies.yaml", reg, strlen(reg)) == 0 && diag_errors(d) == 0);
+    /* two names, two bodies */
+    body *p = bodies_add_unknown(&b, "市心院司", d, "plans/a.md", 3, 1);
+    body *q = bodies_add_unknown(&b, "县协市省", d, "plans/a.md", 4, 1);
+    CHECK(p && q && p != q && strcmp(p->name, "市心院司") == 0 && strcmp(q->name, "县协市省") == 0);
+    CHECK(diag_errors(d) == 0);
+    /* a declared id of that shape: an error at the declaration, and the
+     * name does not take its tasks */
+    CHECK(bodies_add_unknown(&b, "省科学院", d, "plans/a.md", 5, 1) == NULL);
+    CHECK(diag_errors(d) == 1);
+    CHECK(bodies_add_unknown(&b, "省科学院", d, "plans/b.md", 6, 1) == NULL);
+    CHECK(diag_errors(d) == 1); /* once */
+    CHECK(bodies_get(&b, x)->declared && strcmp(bodies_get(&b, x)->name, "省科协") == 0);
     diag_free(d);
     arena_free(a);
 }
