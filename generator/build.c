@@ -125,7 +125,8 @@ int build_run(const build_options *opt) {
     S_stage_time("link", &ts);
     /* site.yaml's limits: for the indicator scripts and the templates alike */
     sandbox_limits limits = {0};
-    indicators_limits(&s, &limits, NULL);
+    long long pages_total = INDICATORS_DEFAULT_PAGES_TOTAL;
+    indicators_limits(&s, &limits, &pages_total, NULL);
     if (indicators_load(&s, r, &limits, d) < 0) {
         status = EXIT_IO;
         goto done;
@@ -173,6 +174,7 @@ int build_run(const build_options *opt) {
     if (opt->check_only || !o) goto done; /* (no output begun: the content had errors) */
 
     render_options ropt = {jobs, "planpress " PP_VERSION, limits};
+    ropt.limits.total_instructions = pages_total;
     progress_stage("rendering", render_page_count(&s));
     int rrc = render_site(&s, &th, o, &ropt, d);
     progress_done();

@@ -158,11 +158,16 @@ int indicator_trail_build(site *s, repo *r, const trail_commit *commits, size_t 
         strmap_init(reads, a);
         indicator **cur = NULL;
         size_t ncur = 0;
-        if (indicators_snapshot(s, own, &tc->commit, a, limits, reads, &cur, &ncur) < 0) {
+        int src = indicators_snapshot(s, own, &tc->commit, a, limits, reads, &cur, &ncur);
+        if (src < 0) {
             diag_error(d, NULL, 0, 0, "cannot read the indicator scripts of commit %s", tc->commit.short_id);
             arena_free(a);
             rc = -1;
             break;
+        }
+        if (src > 0) { /* a limit stopped its scripts: the next commit is compared with the one before */
+            arena_free(a);
+            continue;
         }
         int first = prev_a == NULL;
         if (first && cut) {
