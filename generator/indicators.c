@@ -226,6 +226,9 @@ static void S_report_lua(S_ctx *ctx, const char *err, const char *fallback_path,
         }
     }
     if (!colon || colon == p || *p == '[' || memchr(p, '\n', (size_t)(colon - p))) {
+        /* "path: message" (no line known): the path once, not twice */
+        size_t fl = fallback_path ? strlen(fallback_path) : 0;
+        if (fl && strncmp(err, fallback_path, fl) == 0 && err[fl] == ':' && err[fl + 1] == ' ') err += fl + 2;
         S_err(ctx, fallback_path, fallback_line, 0, "%.600s", err);
         return;
     }

@@ -723,3 +723,18 @@ TEST(indicators_push_and_json) {
     sb_free(&out);
     S_teardown(&fx);
 }
+
+/* A memory error without a line names the script once, with the setting. */
+TEST(indicators_memory_error_names_the_script_once) {
+    sandbox_limits lim = {.memory_bytes = 1u << 20};
+    fixture fx;
+    S_setup(&fx);
+    size_t n = 400000;
+    char *big = malloc(4 * n + 1);
+    for (size_t i = 0; i < n; i++) memcpy(big + 4 * i, "a=1\n", 4);
+    big[4 * n] = '\0';
+    S_run_files(&fx, &lim, NULL, "big.lua", big, NULL);
+    CHECK_STR(fx.msgs, "content/indicators/big.lua: error: memory limit exceeded (site.yaml limits.lua_memory_mb: 1)\n");
+    free(big);
+    S_teardown(&fx);
+}
