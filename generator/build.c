@@ -155,8 +155,8 @@ int build_run(const build_options *opt) {
         }
         S_stage_time("history", &ts);
         if (progress_timings())
-            fprintf(stderr, "planpress:   history cache: %zu read, %zu used, %zu added\n", s.history_cache_read,
-                    s.history_cache_hits, s.history_cache_added);
+            fprintf(stderr, "planpress:   history cache: %zu read, %zu used, %zu added; indicator scripts run on %zu past commits\n",
+                    s.history_cache_read, s.history_cache_hits, s.history_cache_added, s.trail_runs);
     }
     if (opt->base_url) s.cfg.base_url = opt->base_url;
     if (*s.cfg.base_url && s.cfg.base_url[strlen(s.cfg.base_url) - 1] != '/')
