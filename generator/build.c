@@ -145,7 +145,8 @@ int build_run(const build_options *opt) {
     S_stage_time("link", &ts);
     /* site.yaml's limits: for the indicator scripts and the templates alike */
     sandbox_limits limits = {0};
-    indicators_limits(&s, &limits, NULL);
+    long long pages_total = INDICATORS_DEFAULT_PAGES_TOTAL;
+    indicators_limits(&s, &limits, &pages_total, NULL);
     if (indicators_load(&s, r, &limits, d) < 0) {
         status = EXIT_IO;
         goto done;
@@ -170,8 +171,8 @@ int build_run(const build_options *opt) {
         }
         S_stage_time("history", &ts);
         if (progress_timings())
-            fprintf(stderr, "planpress:   history cache: %zu read, %zu used, %zu added\n", s.history_cache_read,
-                    s.history_cache_hits, s.history_cache_added);
+            fprintf(stderr, "planpress:   history cache: %zu read, %zu used, %zu added; indicator scripts run on %zu past commits\n",
+                    s.history_cache_read, s.history_cache_hits, s.history_cache_added, s.trail_runs);
     }
     if (opt->base_url) s.cfg.base_url = opt->base_url;
     if (*s.cfg.base_url && s.cfg.base_url[strlen(s.cfg.base_url) - 1] != '/')
@@ -189,6 +190,7 @@ int build_run(const build_options *opt) {
     if (opt->check_only) goto done;
 
     render_options ropt = {jobs, "planpress " PP_VERSION, limits};
+    ropt.limits.total_instructions = pages_total;
     progress_stage("rendering", render_page_count(&s));
     int rrc = render_site(&s, &th, o, &ropt, d);
     progress_done();

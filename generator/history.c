@@ -987,7 +987,7 @@ int history_collect(site *s, repo *r, int jobs, const sandbox_limits *limits, co
     }
     progress_step_time("history", "walk", &ts);
     if (progress_timings()) fprintf(stderr, "planpress:   history walk read %zu blobs\n", w.blobs_read);
-    if ((failed = indicator_trail_build(s, r, w.trail, w.ntrail, shallow, limits, d) < 0)) goto done;
+    if ((failed = indicator_trail_build(s, r, w.trail, w.ntrail, shallow, limits, kept, d) < 0)) goto done;
     progress_step_time("history", "indicators", &ts);
 
     plan_job *pj = arena_alloc(s->a, (s->nplans ? s->nplans : 1) * sizeof *pj);

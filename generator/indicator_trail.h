@@ -7,6 +7,7 @@
 #ifndef PP_INDICATOR_TRAIL_H
 #define PP_INDICATOR_TRAIL_H
 
+#include "cache.h"
 #include "diag.h"
 #include "model.h"
 #include "repo.h"
@@ -24,9 +25,11 @@ typedef struct trail_commit {
  * `commits`, given oldest first. `cut`: the history is cut short, so the
  * oldest commit's indicators are not told as added (indicator->changes_cut).
  * The scripts are read through a handle of their own on r's repository,
- * always from Git (even with --worktree). Returns 0, or
+ * always from Git (even with --worktree). With `kc` (may be NULL), a
+ * commit's results are kept in the cache, by the blob ids of its scripts
+ * and of the files they read, and not computed again. Returns 0, or
  * -1 when the repository cannot be read (reported through d). */
 int indicator_trail_build(site *s, repo *r, const trail_commit *commits, size_t n, int cut,
-                          const sandbox_limits *limits, diag *d);
+                          const sandbox_limits *limits, cache *kc, diag *d);
 
 #endif

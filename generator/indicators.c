@@ -110,6 +110,7 @@ typedef struct S_ctx {
     int kept_over;
     int nerrors;
     int snapshot;             /* indicators_snapshot: no links, no statuses */
+    int stopped;              /* a call hit a limit: no more calls (each would spend its whole budget) */
 } S_ctx;
 
 static S_ctx *S_ctx_of(lua_State *L) { return lua_touserdata(L, lua_upvalueindex(1)); }
@@ -178,7 +179,10 @@ static int S_limit(const site *s, const yvalue *lim, const char *key, double min
     return 1;
 }
 
-void indicators_limits(const site *s, sandbox_limits *out, diag *d) {
+void indicators_limits(const site *s, sandbox_limits *out, long long *pages_total, diag *d) {
+    long long pages_dummy = 0;
+    if (!pages_total) pages_total = &pages_dummy;
+    out->total_key = "lua_instructions_scripts";
     const yvalue *lim = s->cfg.raw ? yaml_map_get(s->cfg.raw, "limits") : NULL;
     if (!lim || yaml_is_null(lim)) return;
     if (lim->kind != YAML_V_MAP) {
@@ -191,6 +195,8 @@ void indicators_limits(const site *s, sandbox_limits *out, diag *d) {
     }
     double x;
     if (S_limit(s, lim, "lua_instructions", 1000, 1e15, &x, d)) out->instructions = (long long)x;
+    if (S_limit(s, lim, "lua_instructions_scripts", 1000, 1e15, &x, d)) out->total_instructions = (long long)x;
+    if (S_limit(s, lim, "lua_instructions_pages", 1000, 1e15, &x, d)) *pages_total = (long long)x;
     if (S_limit(s, lim, "lua_memory_mb", 1, 1 << 20, &x, d)) out->memory_bytes = (size_t)(x * 1048576.0);
     if (S_limit(s, lim, "lua_seconds", 0.01, 86400, &x, d)) out->seconds = x;
 }
@@ -220,6 +226,9 @@ static void S_report_lua(S_ctx *ctx, const char *err, const char *fallback_path,
         }
     }
     if (!colon || colon == p || *p == '[' || memchr(p, '\n', (size_t)(colon - p))) {
+        /* "path: message" (no line known): the path once, not twice */
+        size_t fl = fallback_path ? strlen(fallback_path) : 0;
+        if (fl && strncmp(err, fallback_path, fl) == 0 && err[fl] == ':' && err[fl + 1] == ' ') err += fl + 2;
         S_err(ctx, fallback_path, fallback_line, 0, "%.600s", err);
         return;
     }
@@ -945,6 +954,7 @@ static int S_l_eval(lua_State *L) {
 static void S_after_call(S_ctx *ctx) {
     free(ctx->csv_buf);
     ctx->csv_buf = NULL;
+    if (sandbox_limit_hit(ctx->sb)) ctx->stopped = 1;
 }
 
 static void S_resolve(S_ctx *ctx, size_t i);
@@ -965,6 +975,10 @@ static void S_chain(S_ctx *ctx, strbuf *b, const char *last) {
 static void S_resolve(S_ctx *ctx, size_t i) {
     S_decl *dc = &ctx->decls[i];
     if (dc->state != D_PENDING) return;
+    if (ctx->stopped) {
+        dc->state = D_FAILED;
+        return;
+    }
     lua_State *L = ctx->L;
     indicator *ind = &dc->x->pub;
     dc->state = D_RUNNING;
@@ -1224,7 +1238,7 @@ static void S_status(S_ctx *ctx, S_decl *dc) {
         x->reason = "custom";
         return;
     }
-    if (dc->status_ref == LUA_NOREF || dc->state != D_DONE) return;
+    if (dc->status_ref == LUA_NOREF || dc->state != D_DONE || ctx->stopped) return;
     lua_State *L = ctx->L;
     int top = lua_gettop(L);
     lua_rawgeti(L, LUA_REGISTRYINDEX, dc->status_ref);
@@ -1267,6 +1281,7 @@ static int S_cmp_files(const void *a, const void *b) {
 
 static void S_run_script(S_ctx *ctx, const indicators_file *f) {
     int nul, line, col;
+    if (ctx->stopped) return;
     size_t bad = text_check_utf8(f->text, f->len, &nul);
     if (bad < f->len) {
         text_line_col(f->text, bad, &line, &col);
@@ -1297,7 +1312,11 @@ static int S_load(site *s, const indicators_file *scripts, size_t nscripts, S_re
     s->nindicators = 0;
     if (nscripts == 0) return 0;
     sandbox_limits lim = limits ? *limits : (sandbox_limits){0};
-    indicators_limits(s, &lim, d);
+    indicators_limits(s, &lim, NULL, d);
+    /* the scripts of one revision together: by default ten runs' worth */
+    if (!lim.total_instructions)
+        lim.total_instructions = 10 * (lim.instructions > 0 ? lim.instructions : INDICATORS_DEFAULT_INSTRUCTIONS);
+    lim.total = NULL;
     if (!lim.memory_bytes) lim.memory_bytes = S_DEFAULT_MEMORY;
     S_ctx ctx;
     memset(&ctx, 0, sizeof ctx);
@@ -1357,6 +1376,7 @@ static int S_load(site *s, const indicators_file *scripts, size_t nscripts, S_re
     for (size_t i = 0; i < ctx.ndecls && !snapshot; i++)
         if (!ctx.decls[i].dup) S_status(&ctx, &ctx.decls[i]);
     sandbox_free(ctx.sb);
+    if (ctx.stopped && snapshot) return 1; /* what the scripts declare is not known */
 
     s->indicators = arena_alloc(s->a, (n ? n : 1) * sizeof *s->indicators);
     for (size_t i = 0; i < ctx.ndecls; i++)
@@ -1429,7 +1449,8 @@ static int S_load_repo(site *s, repo *r, const sandbox_limits *limits, int snaps
         n++;
     }
     S_repo_reader rr = {s, r, NULL, 0, 0, 0, reads};
-    if (S_load(s, scripts, n, S_read_repo, &rr, limits, snapshot, d) < 0) rc = -1;
+    int lrc = S_load(s, scripts, n, S_read_repo, &rr, limits, snapshot, d);
+    if (lrc != 0) rc = lrc < 0 ? -1 : 1;
     for (size_t i = 0; i < n; i++) free((char *)scripts[i].text);
     free(scripts);
     return rc;

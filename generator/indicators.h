@@ -35,15 +35,23 @@ int indicators_load(site *s, repo *r, const sandbox_limits *limits, diag *d);
  * fails there leaves its indicators out. Everything is allocated in `a`.
  * `reads` (may be NULL) gets every content path that csv() asked for,
  * found or not. r must read committed trees (repo_read_committed).
- * Returns 0, or -1 when the repository cannot be read. */
+ * Returns 0; 1 when a script hit a limit (the scripts stop there, so what
+ * they declare is unknown); -1 when the repository cannot be read. */
 int indicators_snapshot(const site *s, repo *r, const repo_commit *c, arena *a, const sandbox_limits *limits,
                         strmap *reads, indicator ***out, size_t *n);
 
 /* Reads site.yaml's `limits: {lua_instructions: N, lua_memory_mb: M,
- * lua_seconds: S}` into *out, keeping what *out holds for the keys not
- * given. Reports malformed values through d (which may be NULL: silent).
- * Templates can run under the same limits (build.c). */
-void indicators_limits(const site *s, sandbox_limits *out, diag *d);
+ * lua_seconds: S, lua_instructions_scripts: T, lua_instructions_pages: P}`
+ * into *out (T into total_instructions) and *pages_total (may be NULL),
+ * keeping what they hold for the keys not given. Reports malformed values
+ * through d (which may be NULL: silent). Templates run under the same
+ * limits (build.c), with P for all the pages together. */
+void indicators_limits(const site *s, sandbox_limits *out, long long *pages_total, diag *d);
+
+/* The sandbox's default instruction budget of one call, and the default
+ * budgets for all the scripts of a revision and all the pages of a build. */
+#define INDICATORS_DEFAULT_INSTRUCTIONS 100000000LL
+#define INDICATORS_DEFAULT_PAGES_TOTAL 20000000000LL
 
 /* A file given in memory: for tests, and for the scripts once read. */
 typedef struct indicators_file {

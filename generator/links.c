@@ -47,8 +47,9 @@ static void S_bodies_of(site *s, item_ref *refs, size_t n, body ***out, size_t *
     }
 }
 
-/* Depth-first search for a cycle of `supports` from it; marks: 0 new,
- * 1 on the stack, 2 done. */
+/* Depth-first search for cycles of `supports` from it; marks: 0 new,
+ * 1 on the stack, 2 done. Every cycle found is reported (where it closes),
+ * not only the first. */
 static int S_supports_cycle(item *it, strmap *marks, arena *a, diag *d, const char *start_path) {
     char key[512];
     snprintf(key, sizeof key, "%s#%s", it->plan->doc.id, it->id);
@@ -61,8 +62,8 @@ static int S_supports_cycle(item *it, strmap *marks, arena *a, diag *d, const ch
     if (m == 2) return 0;
     strmap_put(marks, key, (void *)1);
     int found = 0;
-    for (size_t i = 0; i < it->nsupports && !found; i++)
-        found = S_supports_cycle(it->supports[i], marks, a, d, start_path);
+    for (size_t i = 0; i < it->nsupports; i++)
+        found |= S_supports_cycle(it->supports[i], marks, a, d, start_path);
     strmap_put(marks, key, (void *)2);
     return found;
 }
@@ -154,13 +155,12 @@ int links_build(site *s, diag *d, int check) {
     /* supports cycles */
     strmap marks;
     strmap_init(&marks, s->a);
+    int cycles = 0;
     for (size_t i = 0; i < s->nplans && !failed; i++)
         for (size_t k = 0; k < s->plans[i]->nitems; k++)
-            if (s->plans[i]->items[k]->nsupports &&
-                S_supports_cycle(s->plans[i]->items[k], &marks, s->a, d, s->plans[i]->doc.path)) {
-                failed = 1;
-                break;
-            }
+            if (s->plans[i]->items[k]->nsupports)
+                cycles |= S_supports_cycle(s->plans[i]->items[k], &marks, s->a, d, s->plans[i]->doc.path);
+    if (cycles) failed = 1;
     if (check) {
         for (size_t i = 0; i < s->nplans; i++) {
             plan *p = s->plans[i];

@@ -266,6 +266,9 @@ static int S_looks_like_opener(const char *p, const char *end) {
     if (*q == '#' || *q == '.') {
         if (q + 1 >= end) return 0;
         unsigned char c = (unsigned char)q[1];
+        /* `{#` and anything but a blank or `}` is meant as an id: a bad one
+         * ({#../x}) is an error, not text left in the heading */
+        if (*q == '#') return c > 0x20 && c != '}' && c != 0x7f;
         return c >= 0x80 || S_is_alpha((char)c) || S_is_digit((char)c) || c == '-' || c == '_';
     }
     if (!S_is_key_start(*q)) return 0;

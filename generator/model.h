@@ -214,6 +214,7 @@ typedef struct site {
     int history_shallow;    /* the repository's history is cut short */
     const char *history_begins; /* the oldest commit reached, when cut short */
     size_t history_cache_read, history_cache_hits, history_cache_added; /* for PLANPRESS_TIMINGS */
+    size_t trail_runs;        /* past commits whose indicator scripts ran (not from the cache) */
 } site;
 
 const char *plan_status_name(plan_status s);

@@ -749,6 +749,7 @@ typedef struct render_ctx {
     strbuf *bufs;        /* two a worker, reused from page to page */
     size_t *group_start; /* pages [group_start[g], group_start[g + 1]) go together */
     atomic_int failed;
+    atomic_int stop;     /* a page hit a limit: the pages left are not rendered */
 } render_ctx;
 
 /* The section of a plan's HTML that an item heads. */
@@ -905,12 +906,44 @@ static const char *S_template_for(tpl_engine *e, const page_job *j) {
     return template_of[j->kind];
 }
 
+/* The source of a page, for diagnostics: "plans/x/ from content/plans/x.md". */
+static const char *S_job_context(arena *a, const page_job *j) {
+    const char *src = NULL;
+    int line = 0;
+    switch (j->kind) {
+    case PAGE_PLAN:
+    case PAGE_MATRIX:
+    case PAGE_HISTORY:
+    case PAGE_REVISION:
+    case PAGE_DIFF: src = ((const plan *)j->obj)->doc.path; break;
+    case PAGE_ITEM:
+        src = ((const item *)j->obj)->plan->doc.path;
+        line = ((const item *)j->obj)->line;
+        break;
+    case PAGE_FREE: src = ((const document *)j->obj)->path; break;
+    case PAGE_INDICATOR:
+        src = ((const indicator *)j->obj)->path;
+        line = ((const indicator *)j->obj)->line;
+        break;
+    default: break;
+    }
+    const char *url = j->kind == PAGE_NOT_FOUND ? "404.html" : *j->url_dir ? j->url_dir : "the home page";
+    if (!src) return arena_printf(a, "%s", url);
+    if (line > 0) return arena_printf(a, "%s from %s:%d", url, src, line);
+    return arena_printf(a, "%s from %s", url, src);
+}
+
 static void S_render_one(void *vctx, size_t i, int worker) {
     render_ctx *ctx = vctx;
     page_job *j = &ctx->jobs[i];
     tpl_engine *e = ctx->engines[worker];
     lua_State *L = tpl_engine_lua(e);
+    if (atomic_load(&ctx->stop)) {
+        progress_tick();
+        return;
+    }
     arena *a = arena_new();
+    tpl_set_context(e, S_job_context(a, j));
     strbuf *bufs = &ctx->bufs[2 * worker];
     for (int b = 0; b < 2; b++) {
         if (bufs[b].oom) sb_free(&bufs[b]);
@@ -1086,11 +1119,11 @@ static void S_render_one(void *vctx, size_t i, int worker) {
     /* Keep the data for the layout: the content template pops it. */
     lua_pushvalue(L, -1);
     int ref = luaL_ref(L, LUA_REGISTRYINDEX);
-    if (tpl_render(e, S_template_for(e, j), content, ctx->d) < 0) goto fail;
+    if (tpl_render(e, S_template_for(e, j), content, ctx->d) < 0) goto limit;
     lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
     lua_pushlstring(L, sb_str(content), content->len);
     lua_setfield(L, -2, "content");
-    if (tpl_render(e, "layout.html", html, ctx->d) < 0) goto fail;
+    if (tpl_render(e, "layout.html", html, ctx->d) < 0) goto limit;
     if (html->oom) {
         diag_error(ctx->d, NULL, 0, 0, "out of memory rendering %s", j->url_dir);
         goto fail;
@@ -1101,9 +1134,14 @@ static void S_render_one(void *vctx, size_t i, int worker) {
         if (output_write(ctx->o, rel, html->ptr, html->len, ctx->d) < 0) goto fail;
     }
     goto done;
+limit:
+    /* a limit hit on one page would most likely be hit on the next ones,
+     * each spending its whole budget (a looping footer: a second a page) */
+    if (tpl_limit_hit(e)) atomic_store(&ctx->stop, 1);
 fail:
     atomic_store(&ctx->failed, 1);
 done:
+    tpl_set_context(e, NULL);
     progress_tick();
     luaL_unref(L, LUA_REGISTRYINDEX, ref);
     lua_settop(L, 0);
@@ -1196,6 +1234,12 @@ int render_site(const site *s, const theme *t, output *o, const render_options *
     S_build_index(a, s, &ix);
     html_splices *plan_html = NULL;
     strbuf *bufs = NULL;
+    /* one budget of instructions for all the pages together, on every thread */
+    sandbox_total pages_used;
+    atomic_init(&pages_used.used, 0);
+    sandbox_limits lim = opt->limits;
+    lim.total = &pages_used;
+    lim.total_key = "lua_instructions_pages";
 
     /* Interface strings of the site's language. */
     char rel[64];
@@ -1215,7 +1259,7 @@ int render_site(const site *s, const theme *t, output *o, const render_options *
     }
 
     for (int k = 0; k < jobs; k++) {
-        engines[k] = tpl_engine_new(&opt->limits);
+        engines[k] = tpl_engine_new(&lim);
         if (!engines[k]) {
             diag_error(d, NULL, 0, 0, "cannot create a Lua state (out of memory)");
             goto done;
@@ -1290,10 +1334,13 @@ int render_site(const site *s, const theme *t, output *o, const render_options *
         if (m == 0 || !gp || gp != S_job_plan(&pj[m - 1])) group_start[ngroups++] = m;
     }
     group_start[ngroups] = k;
-    render_ctx ctx = {s, &ix, o, d, engines, pj, opt, changes, nchanges, bufs, group_start, 0};
+    render_ctx ctx = {s, &ix, o, d, engines, pj, opt, changes, nchanges, bufs, group_start, 0, 0};
     atomic_init(&ctx.failed, 0);
+    atomic_init(&ctx.stop, 0);
     workers_run(jobs, ngroups, S_render_group, &ctx);
     rc = atomic_load(&ctx.failed) ? -1 : 0;
+    if (progress_timings())
+        fprintf(stderr, "planpress:   templates: %lld instructions in all\n", (long long)atomic_load(&pages_used.used));
 done:
     for (size_t m = 0; bufs && m < 2 * (size_t)jobs; m++) sb_free(&bufs[m]);
     free(bufs);

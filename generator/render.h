@@ -13,7 +13,7 @@
 typedef struct render_options {
     int jobs;
     const char *generator;     /* "planpress 0.1.0" */
-    sandbox_limits limits;
+    sandbox_limits limits;     /* for each page (total_instructions: all pages together) */
 } render_options;
 
 /* Renders every page and copies the theme's static files. Returns 0, or -1

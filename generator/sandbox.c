@@ -40,9 +40,9 @@
 #define S_POOL_CLASSES (S_POOL_MAX / 16)
 #define S_POOL_SLAB (64 * 1024)
 
-enum { S_NOT_STUCK = 0, S_STICKY_BUDGET, S_STICKY_MEMORY, S_STICKY_TIME };
-static const char *const S_sticky_text[] = {
-    "", "instruction budget exceeded", "memory limit exceeded", "time limit exceeded"};
+/* the kinds of sticky limit are SANDBOX_BUDGET, _MEMORY, _TIME, _TOTAL */
+#define S_NKINDS 5
+#define S_LOAD_UNITS_PER_BYTE 1 /* compiling a byte of load()ed source costs about an instruction */
 
 static const char *const S_lib_names[S_NLIBS] = {"string", "table", "math", "utf8"};
 
@@ -50,6 +50,12 @@ struct sandbox {
     lua_State *L;
     size_t mem, mem_cap, mem_hard;
     long long budget, used;
+    long long call_budget;  /* limits->instructions */
+    long long total_budget; /* limits->total_instructions, or 0 */
+    sandbox_total *total, own_total;
+    int by_total;   /* this call's budget is what is left of the total */
+    int last_hit;   /* SANDBOX_* of the last outermost call */
+    char text[S_NKINDS][200]; /* each limit's message, with its setting */
     double seconds;
     struct timespec t0;
     int depth;      /* nesting of sandbox_call */
@@ -58,7 +64,7 @@ struct sandbox {
     int refused;    /* an allocation was refused in this call */
     char *err;      /* the last error message (malloc'd) */
     char where[256];        /* the outermost called function, for memory errors */
-    char sticky_msg[320];   /* the first sticky error, with its place */
+    char sticky_msg[480];   /* the first sticky error, with its place */
     int ref_envmt, ref_seed, ref_libs[S_NLIBS];
 #ifndef PP_ARENA_DEBUG
     /* small blocks, by size class of 16 bytes, kept for reuse: Lua makes and
@@ -78,10 +84,20 @@ static sandbox *S_from(lua_State *L) {
 
 static void S_hook(lua_State *L, lua_Debug *ar);
 
+static void S_place(sandbox *sb, char *out, size_t size);
+
 static void S_stick(sandbox *sb, int kind) {
     if (sb->sticky) return;
+    if (kind == SANDBOX_BUDGET && sb->by_total) kind = SANDBOX_TOTAL;
     sb->sticky = kind;
     lua_sethook(sb->L, S_hook, LUA_MASKCOUNT, 1);
+    if (kind == SANDBOX_MEMORY && sb->depth && !sb->sticky_msg[0]) {
+        /* the hook names the line at the next instruction; an allocation
+         * that is refused is followed by none */
+        char place[220];
+        S_place(sb, place, sizeof place);
+        if (place[0]) snprintf(sb->sticky_msg, sizeof sb->sticky_msg, "%s: %s", place, sb->text[kind]);
+    }
 }
 
 /* The pool: a block of size n (1..S_POOL_MAX) belongs to class (n-1)/16 and
@@ -170,13 +186,14 @@ static void *S_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
         if (sb->enforce) {
             if (grow > sb->mem_hard || sb->mem > sb->mem_hard - grow) {
                 sb->refused = 1;
+                S_stick(sb, SANDBOX_MEMORY);
                 return NULL;
             }
-            if (sb->mem + grow > sb->mem_cap) S_stick(sb, S_STICKY_MEMORY);
+            if (sb->mem + grow > sb->mem_cap) S_stick(sb, SANDBOX_MEMORY);
         }
         if (sb->depth && !sb->sticky) {
             long long units = (long long)(grow / S_BYTES_PER_UNIT);
-            if (units > sb->budget - sb->used) S_stick(sb, S_STICKY_BUDGET);
+            if (units > sb->budget - sb->used) S_stick(sb, SANDBOX_BUDGET);
             else sb->used += units;
         }
     }
@@ -212,23 +229,54 @@ static const char *S_srcname(const lua_Debug *ar) {
     return ar->source && ar->source[0] == '@' ? ar->source + 1 : ar->short_src;
 }
 
+/* "path:line" of the innermost running line of a file (a template or a
+ * script, chunk "@path"): code given to load() is named by the line that
+ * loaded it, not by "[string ...]". Empty when no Lua function runs.
+ * Lua before 5.4.5 keeps its call frames valid during an allocation, so
+ * this may be called from S_alloc; later releases make the frames relative
+ * while the stack moves, and then it is only called from the hook. */
+static void S_place_at(lua_State *L, char *out, size_t size) {
+    lua_Debug ar;
+    char first[200] = "";
+    out[0] = '\0';
+    for (int level = 0; level < 200 && lua_getstack(L, level, &ar); level++) {
+        if (!lua_getinfo(L, "Sl", &ar) || ar.currentline <= 0) continue;
+        if (ar.source && ar.source[0] == '@') {
+            snprintf(out, size, "%s:%d", ar.source + 1, ar.currentline);
+            return;
+        }
+        if (!first[0]) snprintf(first, sizeof first, "%s:%d", ar.short_src, ar.currentline);
+    }
+    snprintf(out, size, "%s", first);
+}
+
+static void S_place(sandbox *sb, char *out, size_t size) {
+#if LUA_VERSION_RELEASE_NUM <= 50404
+    S_place_at(sb->L, out, size);
+#else
+    (void)sb;
+    out[0] = '\0';
+#endif
+}
+
 /* ------------------------------------------------------------------------
  * The budget
  * ------------------------------------------------------------------------ */
 
 static void S_hook(lua_State *L, lua_Debug *ar) {
     sandbox *sb = S_from(L);
+    (void)ar;
     if (!sb->sticky) {
         sb->used += S_HOOK_EVERY;
-        if (sb->used > sb->budget) S_stick(sb, S_STICKY_BUDGET);
+        if (sb->used > sb->budget) S_stick(sb, SANDBOX_BUDGET);
         else if (sb->depth && S_elapsed(sb) > sb->seconds)
-            S_stick(sb, S_STICKY_TIME);
+            S_stick(sb, SANDBOX_TIME);
         else return;
     }
     lua_sethook(L, S_hook, LUA_MASKCOUNT, 1); /* also for a thread that got here late */
-    lua_getinfo(L, "Sl", ar);
-    const char *msg = lua_pushfstring(L, "%s:%d: %s", S_srcname(ar), ar->currentline,
-                                      S_sticky_text[sb->sticky]);
+    char place[220];
+    S_place_at(L, place, sizeof place);
+    const char *msg = lua_pushfstring(L, "%s: %s", place[0] ? place : sb->where, sb->text[sb->sticky]);
     if (!sb->sticky_msg[0]) snprintf(sb->sticky_msg, sizeof sb->sticky_msg, "%s", msg);
     lua_error(L);
 }
@@ -237,10 +285,10 @@ void sandbox_charge(lua_State *L, long long units) {
     sandbox *sb = S_from(L);
     if (units < 0) units = 0;
     if (!sb->sticky) {
-        if (units > sb->budget - sb->used) S_stick(sb, S_STICKY_BUDGET);
+        if (units > sb->budget - sb->used) S_stick(sb, SANDBOX_BUDGET);
         else sb->used += units;
     }
-    if (sb->sticky) luaL_error(L, "%s", S_sticky_text[sb->sticky]);
+    if (sb->sticky) luaL_error(L, "%s", sb->text[sb->sticky]);
 }
 
 /* ------------------------------------------------------------------------
@@ -264,7 +312,14 @@ int sandbox_msgh(lua_State *L) {
     int t = lua_type(L, 1);
     if (t == LUA_TSTRING || t == LUA_TNUMBER) msg = lua_tostring(L, 1);
     else msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+    char place[220];
     if (S_has_place(msg)) {
+        if (strncmp(msg, "[string ", 8) == 0) {
+            /* in code given to load(): name the line of the file that loaded it */
+            S_place_at(L, place, sizeof place);
+            if (place[0] && strncmp(place, "[string ", 8) != 0) lua_pushfstring(L, "%s: %s", place, msg);
+            return 1;
+        }
         /* Lua cuts long chunk names to "...tail"; put the whole path back. */
         if (strncmp(msg, "...", 3) != 0) return 1;
         for (int level = 1; level < 64 && lua_getstack(L, level, &ar); level++) {
@@ -277,13 +332,9 @@ int sandbox_msgh(lua_State *L) {
         }
         return 1;
     }
-    for (int level = 1; level < 64 && lua_getstack(L, level, &ar); level++) {
-        if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0) {
-            lua_pushfstring(L, "%s:%d: %s", S_srcname(&ar), ar.currentline, msg);
-            return 1;
-        }
-    }
-    lua_pushstring(L, msg);
+    S_place_at(L, place, sizeof place);
+    if (place[0]) lua_pushfstring(L, "%s: %s", place, msg);
+    else lua_pushstring(L, msg);
     return 1;
 }
 
@@ -370,12 +421,34 @@ static void S_push_caller_env(lua_State *L) {
     S_push_env(S_from(L));
 }
 
+/* A reader function given to load(), charged for the text it returns. */
+static int S_load_reader(lua_State *L) {
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_call(L, 0, 1);
+    if (lua_type(L, -1) == LUA_TSTRING)
+        sandbox_charge(L, (long long)lua_rawlen(L, -1) * S_LOAD_UNITS_PER_BYTE);
+    return 1;
+}
+
 /* load(chunk [, name [, mode [, env]]]): text only; without env, the
- * caller's environment (never the state's globals). */
+ * caller's environment (never the state's globals). Compiling is charged
+ * by the byte, like the instructions it takes (by the 16 bytes, a loop of
+ * load() ran 15 times longer than a plain loop on the same budget). A name
+ * may not pose as a file ("@path"): errors name the line that loaded it. */
 static int S_load(lua_State *L) {
     int has_env = !lua_isnone(L, 4);
-    if (lua_type(L, 1) == LUA_TSTRING) sandbox_charge(L, (long long)(lua_rawlen(L, 1) / S_BYTES_PER_UNIT));
+    if (lua_type(L, 1) == LUA_TSTRING) {
+        sandbox_charge(L, (long long)lua_rawlen(L, 1) * S_LOAD_UNITS_PER_BYTE);
+    } else if (lua_type(L, 1) == LUA_TFUNCTION) {
+        lua_pushvalue(L, 1);
+        lua_pushcclosure(L, S_load_reader, 1);
+        lua_replace(L, 1);
+    }
     lua_settop(L, 4);
+    if (lua_type(L, 2) == LUA_TSTRING && (lua_tostring(L, 2)[0] == '@' || lua_tostring(L, 2)[0] == '=')) {
+        lua_pushstring(L, lua_tostring(L, 2) + 1);
+        lua_replace(L, 2);
+    }
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_pushvalue(L, 1);
     lua_pushvalue(L, 2);
@@ -671,8 +744,10 @@ static int S_str_rep(lua_State *L) {
     if (unit < l || (lua_Unsigned)n > ((size_t)INT64_MAX >> 1) / unit)
         return luaL_error(L, "resulting string too large");
     size_t total = (size_t)n * unit - lsep;
-    if (sb->enforce && (total > sb->mem_cap || sb->mem > sb->mem_cap - total))
-        return luaL_error(L, "memory limit exceeded");
+    if (sb->enforce && (total > sb->mem_cap || sb->mem > sb->mem_cap - total)) {
+        S_stick(sb, SANDBOX_MEMORY);
+        return luaL_error(L, "%s", sb->text[SANDBOX_MEMORY]);
+    }
     luaL_Buffer b;
     char *p = luaL_buffinitsize(L, &b, total);
     size_t first = total < unit ? total : unit, done = first;
@@ -1284,7 +1359,21 @@ sandbox *sandbox_new(const sandbox_limits *limits) {
     sb->mem_hard = sb->mem_cap + sb->mem_cap / 2;
     sb->budget = limits && limits->instructions > 0 ? limits->instructions : S_DEFAULT_INSTRUCTIONS;
     if (sb->budget > LLONG_MAX / 4) sb->budget = LLONG_MAX / 4;
+    sb->call_budget = sb->budget;
+    sb->total_budget = limits && limits->total_instructions > 0 ? limits->total_instructions : 0;
+    if (sb->total_budget > LLONG_MAX / 4) sb->total_budget = LLONG_MAX / 4;
+    sb->total = limits && limits->total ? limits->total : &sb->own_total;
     sb->seconds = limits && limits->seconds > 0 ? limits->seconds : S_DEFAULT_SECONDS;
+    /* each limit's message names the site.yaml setting that raises it */
+    snprintf(sb->text[SANDBOX_BUDGET], sizeof sb->text[0],
+             "instruction budget exceeded (site.yaml limits.lua_instructions: %lld)", sb->call_budget);
+    snprintf(sb->text[SANDBOX_MEMORY], sizeof sb->text[0],
+             "memory limit exceeded (site.yaml limits.lua_memory_mb: %g)", (double)sb->mem_cap / 1048576.0);
+    snprintf(sb->text[SANDBOX_TIME], sizeof sb->text[0], "time limit exceeded (site.yaml limits.lua_seconds: %g)",
+             sb->seconds);
+    snprintf(sb->text[SANDBOX_TOTAL], sizeof sb->text[0],
+             "instruction budget exceeded (site.yaml limits.%s: %lld, for all together)",
+             limits && limits->total_key ? limits->total_key : "total_instructions", sb->total_budget);
     sb->L = lua_newstate(S_alloc, sb);
     if (!sb->L) {
         free(sb);
@@ -1318,6 +1407,15 @@ lua_State *sandbox_lua(sandbox *sb) { return sb->L; }
 
 static void S_fresh_limits(sandbox *sb) {
     sb->used = 0;
+    sb->budget = sb->call_budget;
+    sb->by_total = 0;
+    if (sb->total_budget) {
+        long long left = sb->total_budget - atomic_load(&sb->total->used);
+        if (left < sb->budget) {
+            sb->budget = left > 0 ? left : 0;
+            sb->by_total = 1;
+        }
+    }
     sb->sticky = 0;
     sb->refused = 0;
     sb->sticky_msg[0] = '\0';
@@ -1340,7 +1438,9 @@ int sandbox_load(sandbox *sb, const char *code, size_t len, const char *chunknam
         S_chunkid(id, chunkname);
         size_t n = strlen(id);
         if (status == LUA_ERRMEM || !msg) {
-            S_keep_err(sb, chunkname[0] == '@' ? chunkname + 1 : id, ": memory limit exceeded");
+            char text[220];
+            snprintf(text, sizeof text, ": %s", sb->text[SANDBOX_MEMORY]);
+            S_keep_err(sb, chunkname[0] == '@' ? chunkname + 1 : id, text);
         } else if (chunkname[0] == '@' && strncmp(msg, id, n) == 0 && msg[n] == ':') {
             S_keep_err(sb, chunkname + 1, msg + n); /* the whole path, even a long one */
         } else {
@@ -1364,12 +1464,12 @@ static void S_call_error(sandbox *sb, int status) {
     snprintf(place, sizeof place, "%s: ", sb->where);
     if (!msg) msg = "(error object is not a string)";
     if (sb->sticky) {
-        const char *text = S_sticky_text[sb->sticky];
+        const char *text = sb->text[sb->sticky];
         if (strstr(msg, text) && S_has_place(msg)) S_keep_err(sb, NULL, msg);
         else if (sb->sticky_msg[0]) S_keep_err(sb, NULL, sb->sticky_msg);
         else S_keep_err(sb, place, text);
     } else if (status == LUA_ERRMEM || (sb->refused && strstr(msg, "not enough memory"))) {
-        S_keep_err(sb, place, "memory limit exceeded");
+        S_keep_err(sb, place, sb->text[SANDBOX_MEMORY]);
     } else if (status == LUA_ERRERR || !S_has_place(msg)) {
         S_keep_err(sb, place, msg);
     } else {
@@ -1405,7 +1505,7 @@ int sandbox_call(sandbox *sb, int nargs, int nresults, const char **err) {
     if (status == LUA_OK && outer && sb->sticky) {
         /* the limit was crossed by the last allocation: no instruction followed */
         lua_settop(L, base - 1);
-        lua_pushstring(L, S_sticky_text[sb->sticky]);
+        lua_pushstring(L, sb->text[sb->sticky]);
         status = LUA_ERRRUN;
     }
     if (status != LUA_OK) {
@@ -1414,6 +1514,8 @@ int sandbox_call(sandbox *sb, int nargs, int nresults, const char **err) {
     }
     if (outer) {
         int trouble = sb->sticky || sb->refused || status == LUA_ERRMEM;
+        sb->last_hit = sb->sticky ? sb->sticky : trouble && status != LUA_OK ? SANDBOX_MEMORY : SANDBOX_OK;
+        if (sb->total_budget) atomic_fetch_add(&sb->total->used, sb->used);
         S_fresh_limits(sb);
         if (trouble) lua_gc(L, LUA_GCCOLLECT);
     }
@@ -1421,3 +1523,5 @@ int sandbox_call(sandbox *sb, int nargs, int nresults, const char **err) {
     if (err) *err = sb->err ? sb->err : "out of memory";
     return -1;
 }
+
+int sandbox_limit_hit(const sandbox *sb) { return sb->last_hit; }

@@ -9,16 +9,31 @@
  * metamethods, so no Lua code ever runs outside sandbox_call. */
 #ifndef PP_SANDBOX_H
 #define PP_SANDBOX_H
+#include <stdatomic.h>
 #include <stddef.h>
 
 #include <lua.h>
+
+/* Instructions used by every sandbox that shares it (one per thread), for a
+ * budget over all their calls together. */
+typedef struct sandbox_total {
+    _Atomic long long used;
+} sandbox_total;
 
 typedef struct sandbox_limits {
     size_t memory_bytes;   /* cap on the state's total allocation; 0 = default (256 MiB) */
     long long instructions;/* budget for one sandbox_call; 0 = default (100 million) */
     double seconds;        /* wall-clock safety net for one sandbox_call, for work the
                             * instruction count cannot see; 0 = default (30) */
+    long long total_instructions; /* budget for all the calls together (of this
+                            * sandbox, or of every sandbox sharing `total`); 0 = none */
+    sandbox_total *total;  /* shared count for total_instructions, or NULL (the
+                            * sandbox's own); must outlive the sandbox */
+    const char *total_key; /* its site.yaml key, for messages ("lua_instructions_pages") */
 } sandbox_limits;
+
+/* The kinds of limit (sandbox_limit_hit). */
+enum { SANDBOX_OK = 0, SANDBOX_BUDGET, SANDBOX_MEMORY, SANDBOX_TIME, SANDBOX_TOTAL };
 
 typedef struct sandbox sandbox;
 
@@ -46,9 +61,19 @@ int sandbox_load(sandbox *sb, const char *code, size_t len, const char *chunknam
                  int env_idx, const char **err);
 
 /* lua_pcall with the instruction budget armed and the memory cap enforced.
- * Returns 0, or -1 with *err = "path:line: message" (including "instruction
- * budget exceeded" or "memory limit exceeded"). On error nothing is pushed. */
+ * Returns 0, or -1 with *err = "path:line: message". A limit's message says
+ * which site.yaml setting raises it: "instruction budget exceeded
+ * (limits.lua_instructions: 100000000)", "memory limit exceeded
+ * (limits.lua_memory_mb: 256)", "time limit exceeded (limits.lua_seconds: 30)";
+ * the place is the line of a script or template file that was running (code
+ * given to load() is reported at the line that loaded it). On error nothing
+ * is pushed. */
 int sandbox_call(sandbox *sb, int nargs, int nresults, const char **err);
+
+/* Which limit, if any, stopped the last outermost sandbox_call (SANDBOX_*).
+ * A caller that runs many calls stops at the first limit: the next would
+ * most likely spend its whole budget too. */
+int sandbox_limit_hit(const sandbox *sb);
 
 /* The message handler sandbox_call uses, for C functions that make nested
  * protected calls (lua_pcall(L, n, r, idx) with it at idx): turns any error

@@ -12,6 +12,9 @@
 
 #define S_MAX_INCLUDE_DEPTH 50
 #define S_DEFAULT_OUTPUT ((size_t)256 << 20)
+#define S_NLIBTABLES 4
+
+static const char *const S_libtables[S_NLIBTABLES] = {"string", "table", "math", "utf8"};
 
 /* ------------------------------------------------------------------------
  * The engine
@@ -34,6 +37,7 @@ struct tpl_engine {
     int ref_tpls;    /* name -> compiled function */
     int ref_globals; /* tpl_set_global's table */
     int ref_dms;     /* every template's data metatable (S_push_tenv), for tpl_set_global */
+    int ref_fresh;   /* compiled function -> {its _ENV proxy, its library tables}: S_fresh */
     int ref_data;    /* registry slot: the data table of the render in progress */
     int ref_rawmt;   /* the metatable that marks raw() values */
     int ref_out[3];  /* _o, _e, _r */
@@ -41,6 +45,7 @@ struct tpl_engine {
     size_t out_base, out_limit;
     int depth;       /* include nesting */
     strbuf scratch;
+    const char *context; /* tpl_set_context */
 };
 
 static tpl_engine *S_engine(lua_State *L) { return lua_touserdata(L, lua_upvalueindex(1)); }
@@ -148,12 +153,74 @@ static int S_fn_r(lua_State *L) {
     return 0;
 }
 
-static int S_fn_escape(lua_State *L) {
-    tpl_engine *e = S_engine(L);
+/* Pushes the string s (n bytes) HTML-escaped. The result is built in a
+ * buffer the Lua state allocates, so that it counts toward the memory cap
+ * (a C buffer would not: escape() of a 100 MB string held 600 MB outside
+ * it). The string at idx is reused when nothing needs escaping. */
+static void S_push_escaped(lua_State *L, int idx, const char *s, size_t n) {
+    size_t m = n;
+    for (size_t i = 0; i < n; i++) {
+        switch (s[i]) {
+        case '&': m += 4; break;
+        case '<':
+        case '>': m += 3; break;
+        case '"':
+        case '\'': m += 5; break;
+        default: break;
+        }
+    }
+    if (m == n) {
+        lua_pushvalue(L, idx);
+        return;
+    }
+    luaL_Buffer b;
+    char *p = luaL_buffinitsize(L, &b, m);
+    for (size_t i = 0; i < n; i++) {
+        const char *ent;
+        switch (s[i]) {
+        case '&': ent = "&amp;"; break;
+        case '<': ent = "&lt;"; break;
+        case '>': ent = "&gt;"; break;
+        case '"': ent = "&quot;"; break;
+        case '\'': ent = "&#39;"; break;
+        default: *p++ = s[i]; continue;
+        }
+        size_t k = strlen(ent);
+        memcpy(p, ent, k);
+        p += k;
+    }
+    luaL_pushresultsize(&b, m);
+}
+
+/* Pushes the value at idx as text, as {{ }} (escape) or {{{ }}} would
+ * output it; strings are made by Lua (within the memory cap). */
+static void S_push_text(lua_State *L, tpl_engine *e, int idx, int escape) {
+    idx = lua_absindex(L, idx);
+    size_t n;
+    const char *s;
+    switch (lua_type(L, idx)) {
+    case LUA_TSTRING:
+        s = lua_tolstring(L, idx, &n);
+        if (escape) S_push_escaped(L, idx, s, n);
+        else lua_pushvalue(L, idx);
+        return;
+    case LUA_TTABLE:
+        if (S_is_raw(L, idx)) {
+            if (lua_rawgeti(L, idx, 1) != LUA_TSTRING) luaL_error(L, "a raw() value was altered");
+            return;
+        }
+        break;
+    default: break;
+    }
+    /* nil, numbers, booleans (short); anything else is an error */
     sb_clear(&e->scratch);
-    S_put_value(L, e, 1, &e->scratch, 1);
-    if (e->scratch.oom) return luaL_error(L, "not enough memory");
+    S_put_value(L, e, idx, &e->scratch, escape);
+    if (e->scratch.oom) luaL_error(L, "not enough memory");
     lua_pushlstring(L, sb_str(&e->scratch), e->scratch.len);
+}
+
+static int S_fn_escape(lua_State *L) {
+    S_push_text(L, S_engine(L), 1, 1);
     return 1;
 }
 
@@ -163,10 +230,7 @@ static int S_fn_raw(lua_State *L) {
         lua_settop(L, 1);
         return 1;
     }
-    sb_clear(&e->scratch);
-    S_put_value(L, e, 1, &e->scratch, 0);
-    if (e->scratch.oom) return luaL_error(L, "not enough memory");
-    lua_pushlstring(L, sb_str(&e->scratch), e->scratch.len);
+    S_push_text(L, e, 1, 0);
     S_wrap_raw(L, lua_upvalueindex(2));
     return 1;
 }
@@ -175,10 +239,10 @@ static int S_fn_raw(lua_State *L) {
  * joined to HTML stays text). */
 static int S_raw_concat(lua_State *L) {
     tpl_engine *e = S_engine(L);
-    sb_clear(&e->scratch);
-    for (int i = 1; i <= 2; i++) S_put_value(L, e, i, &e->scratch, 1);
-    if (e->scratch.oom) return luaL_error(L, "not enough memory");
-    lua_pushlstring(L, sb_str(&e->scratch), e->scratch.len);
+    lua_settop(L, 2);
+    S_push_text(L, e, 1, 1);
+    S_push_text(L, e, 2, 1);
+    lua_concat(L, 2);
     S_wrap_raw(L, lua_upvalueindex(2));
     return 1;
 }
@@ -271,6 +335,34 @@ static void S_env_leave(lua_State *L, int base, int di) {
     lua_setmetatable(L, di);
 }
 
+/* Before each render of the template function at fi: nothing a previous
+ * render did survives in it. Its _ENV is its proxy again (a template may
+ * assign _ENV, which is an upvalue of its function), and the library tables
+ * it sees hold none of the fields a previous render set. */
+static void S_fresh(lua_State *L, tpl_engine *e, int fi) {
+    fi = lua_absindex(L, fi);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, e->ref_fresh);
+    lua_pushvalue(L, fi);
+    if (lua_rawget(L, -2) != LUA_TTABLE) {
+        lua_pop(L, 2);
+        return;
+    }
+    lua_rawgeti(L, -1, 1);
+    if (!lua_setupvalue(L, fi, 1)) lua_pop(L, 1);
+    for (int i = 0; i < S_NLIBTABLES; i++) {
+        lua_rawgeti(L, -1, i + 2);
+        lua_pushnil(L);
+        while (lua_next(L, -2)) { /* setting a present field to nil is allowed mid-traversal */
+            lua_pop(L, 1);
+            lua_pushvalue(L, -1);
+            lua_pushnil(L);
+            lua_rawset(L, -4);
+        }
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 2);
+}
+
 /* include(name [, tbl]): renders template `name` with the current data (or
  * tbl) and returns its output as a raw value. */
 static int S_fn_include(lua_State *L) {
@@ -292,6 +384,7 @@ static int S_fn_include(lua_State *L) {
         lua_rawseti(L, LUA_REGISTRYINDEX, e->ref_data);
     }
     int di = has_tbl ? 2 : 5;
+    S_fresh(L, e, 4);
     int saved = S_env_enter(L, 4, di); /* 6-9, or nothing */
     size_t start = out->len;
     lua_pushcfunction(L, sandbox_msgh);
@@ -349,7 +442,8 @@ static int S_env_newindex(lua_State *L) {
     return 0;
 }
 
-/* Pushes a new _ENV proxy for one template. */
+/* Pushes a new _ENV proxy for one template, and below it the table of what
+ * S_fresh restores before each render of it. */
 static void S_push_tenv(tpl_engine *e) {
     lua_State *L = e->L;
     lua_newuserdatauv(L, 0, 0);
@@ -370,6 +464,26 @@ static void S_push_tenv(tpl_engine *e) {
     }
     lua_pushvalue(L, env);
     lua_setfield(L, lib, "_G");
+    /* The library tables a template sees are empty tables over its copies:
+     * what a template sets in them (string.x = 1) lands in the empty table,
+     * which S_fresh empties before each render. */
+    lua_createtable(L, S_NLIBTABLES + 1, 0); /* F: {env, the library tables} */
+    lua_pushvalue(L, env);
+    lua_rawseti(L, -2, 1);
+    for (int i = 0; i < S_NLIBTABLES; i++) {
+        lua_newtable(L);
+        lua_createtable(L, 0, 2);
+        lua_getfield(L, lib, S_libtables[i]);
+        lua_setfield(L, -2, "__index");
+        lua_pushboolean(L, 0);
+        lua_setfield(L, -2, "__metatable");
+        lua_setmetatable(L, -2);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, lib, S_libtables[i]);
+        lua_rawseti(L, -2, i + 2);
+    }
+    lua_insert(L, env); /* below the proxy: tpl_compile keeps it */
+    env++, mt++, lib++;
     lua_pushlightuserdata(L, e);
     lua_rawgeti(L, LUA_REGISTRYINDEX, e->ref_globals);
     lua_pushvalue(L, lib);
@@ -426,6 +540,8 @@ static int S_engine_setup(lua_State *L) {
     e->ref_globals = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_newtable(L);
     e->ref_dms = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_newtable(L);
+    e->ref_fresh = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_pushboolean(L, 0);
     e->ref_data = luaL_ref(L, LUA_REGISTRYINDEX);
 
@@ -482,6 +598,8 @@ void tpl_engine_free(tpl_engine *e) {
 }
 
 lua_State *tpl_engine_lua(tpl_engine *e) { return e->L; }
+
+size_t tpl_engine_outside_bytes(const tpl_engine *e) { return e->scratch.cap; }
 
 /* ------------------------------------------------------------------------
  * Translation of the template syntax into Lua, line for line
@@ -789,12 +907,18 @@ int tpl_compile(tpl_engine *e, const char *name, const char *path,
     }
     S_push_tenv(e);
     if (sandbox_load(e->sb, code.ptr, code.len, chunk.ptr, -1, &err) != 0) {
-        lua_pop(L, 1);
+        lua_pop(L, 2);
         S_humanize(&msg, err);
         S_report(d, path, msg.oom ? err : sb_str(&msg));
         goto done;
     }
     lua_remove(L, -2); /* the env lives on as the chunk's upvalue */
+    lua_rawgeti(L, LUA_REGISTRYINDEX, e->ref_fresh); /* F fn fresh */
+    lua_pushvalue(L, -2);
+    lua_pushvalue(L, -4);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+    lua_remove(L, -2);
     lua_rawgeti(L, LUA_REGISTRYINDEX, e->ref_tpls);
     lua_insert(L, -2);
     lua_setfield(L, -2, name);
@@ -860,6 +984,7 @@ int tpl_render(tpl_engine *e, const char *name, strbuf *out, diag *d) {
     }
     lua_remove(L, -2);
     int fi = lua_gettop(L);
+    S_fresh(L, e, fi);
     int saved = S_env_enter(L, fi, di);
     lua_pushvalue(L, fi);
     S_push_outfns(L, e);
@@ -881,9 +1006,19 @@ int tpl_render(tpl_engine *e, const char *name, strbuf *out, diag *d) {
         out->len = e->out_base;
         if (out->ptr) out->ptr[out->len] = '\0';
         S_template_path(e, name, &path);
+        strbuf full = STRBUF_INIT;
+        if (e->context && sandbox_limit_hit(e->sb)) {
+            sb_printf(&full, "%s, rendering %s", err, e->context);
+            if (!full.oom) err = sb_str(&full);
+        }
         S_report(d, path.oom ? name : sb_str(&path), err);
+        sb_free(&full);
         sb_free(&path);
         return -1;
     }
     return 0;
 }
+
+void tpl_set_context(tpl_engine *e, const char *what) { e->context = what; }
+
+int tpl_limit_hit(const tpl_engine *e) { return sandbox_limit_hit(e->sb); }

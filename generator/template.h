@@ -32,6 +32,9 @@ typedef struct tpl_engine tpl_engine;
 tpl_engine *tpl_engine_new(const sandbox_limits *limits);
 void tpl_engine_free(tpl_engine *e);
 lua_State *tpl_engine_lua(tpl_engine *e);
+/* Bytes the engine holds outside its Lua state, so outside the memory cap
+ * (a buffer for numbers): stays small whatever the templates do. */
+size_t tpl_engine_outside_bytes(const tpl_engine *e);
 
 /* Compiles template source under lookup name `name` ("plan.html"); `path` is
  * what diagnostics show. A later compile under the same name replaces the
@@ -51,5 +54,12 @@ void tpl_set_global(tpl_engine *e, const char *name);
  * error `out` is left as it was. Each call runs under one instruction budget
  * (includes count toward it). */
 int tpl_render(tpl_engine *e, const char *name, strbuf *out, diag *d);
+
+/* What is being rendered ("plans/x/ from content/plans/x.md"), named by the
+ * diagnostic when a render hits a limit; NULL for none. Kept by pointer. */
+void tpl_set_context(tpl_engine *e, const char *what);
+
+/* Which limit of the sandbox (SANDBOX_*) stopped the last tpl_render, or 0. */
+int tpl_limit_hit(const tpl_engine *e);
 
 #endif

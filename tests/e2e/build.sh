@@ -183,3 +183,41 @@ t_not_found_page_links_from_base_path() {
     expect_file c/404.html 'href="assets/style.css"'
     expect_no_match c/404.html 'a"b'
 }
+
+# Template limits: the first page that hits one stops the build, naming the
+# page, its source and the setting that raises the limit; all the pages
+# together have a budget of their own.
+t_template_limit_stops_the_build() {
+    mkrepo r
+    for i in $(seq 1 30); do plan r "p$i" "规划$i"; done
+    mkdir -p r/themes/default/templates
+    { echo '{% while true do end %}'; cat "$ROOT/themes/default/templates/layout.html"; } \
+        > r/themes/default/templates/layout.html
+    printf 'title: T\nlimits:\n  lua_instructions: 2000000\n' > r/content/site.yaml
+    commit_at r "2020-02-02T10:00:00+08:00" "looping layout"
+    export PLANPRESS_THEMES="$ROOT/themes"
+    pp build --repo r --out public --quiet --jobs 2
+    expect_status 1
+    expect_err '^themes/default/templates/layout\.html:1: error: instruction budget exceeded \(site\.yaml limits\.lua_instructions: 2000000\), rendering '
+    [ "$(grep -c 'budget exceeded' <<<"$err")" -le 2 ] || fail "every page was rendered: $(grep -c 'budget exceeded' <<<"$err") errors"
+    [ ! -e public ] || fail "published"
+    # memory: the page and its source are named, and the setting
+    rm -rf r/themes
+    mkdir -p r/themes/default/templates
+    printf '{%% local t = {} while true do t[#t + 1] = ("x"):rep(1e6) end %%}\n' > r/themes/default/templates/goal.html
+    printf 'title: T\nlimits:\n  lua_memory_mb: 16\n' > r/content/site.yaml
+    plan r p1 "规划1" "## 一、目标 {#g1 .goal}
+
+正文。"
+    commit_at r "2020-02-03T10:00:00+08:00" "hungry goal template"
+    pp build --repo r --out public --quiet --jobs 1
+    expect_status 1
+    expect_err '^themes/default/templates/goal\.html:1: error: memory limit exceeded \(site\.yaml limits\.lua_memory_mb: 16\), rendering plans/p1/goals/g1/ from content/plans/p1\.md:[0-9]+'
+    # all the pages together
+    rm -rf r/themes
+    printf 'title: T\nlimits:\n  lua_instructions_pages: 20000\n' > r/content/site.yaml
+    commit_at r "2020-02-04T10:00:00+08:00" "small total"
+    pp build --repo r --out public --quiet --jobs 2
+    expect_status 1
+    expect_err 'error: instruction budget exceeded \(site\.yaml limits\.lua_instructions_pages: 20000, for all together\)'
+}

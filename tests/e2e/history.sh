@@ -530,3 +530,24 @@ t_missing_past_blob_is_reported_once() {
     expect_file public/plans/p/index.html '正文一'
     expect_no_match public/plans/p/index.html '正文二'
 }
+
+# The scripts' results on past commits are kept in the cache, by the blob
+# ids of the scripts and the files they read: a second build runs them on
+# no past commit, and publishes the same trail.
+t_indicator_trail_cached() {
+    indicator_revisions
+    PLANPRESS_TIMINGS=1 pp build --repo r --out public
+    expect_status 0
+    runs=$(grep -oE 'indicator scripts run on [0-9]+ past commits' <<<"$err" | grep -oE '[0-9]+')
+    [ "${runs:-0}" -gt 0 ] || fail "no script runs on past commits: $err"
+    cp public/data/site.json first.json
+    PLANPRESS_TIMINGS=1 pp build --repo r --out public
+    expect_status 0
+    expect_err 'indicator scripts run on 0 past commits'
+    cmp first.json public/data/site.json || fail "the cached trail differs"
+    # a corrupt or foreign entry is a miss, never a different trail
+    PLANPRESS_TIMINGS=1 pp build --repo r --out public --no-cache
+    expect_status 0
+    expect_err "indicator scripts run on $runs past commits"
+    cmp first.json public/data/site.json || fail "--no-cache differs"
+}

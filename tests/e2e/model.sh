@@ -250,6 +250,14 @@ t_supports_cycle() {
     pp build --repo r --out public --quiet
     expect_status 1
     expect_err 'error: goal "[ab]#g" supports itself through a cycle'
+    # every cycle is reported, not only the first
+    printf -- '---\nid: c\ntitle: C\n---\n## G {.goals}\n### g {#g supports="d#g"}\n' > r/content/plans/c.md
+    printf -- '---\nid: d\ntitle: D\n---\n## G {.goals}\n### g {#g supports="c#g"}\n' > r/content/plans/d.md
+    commit_at r "2020-02-02T10:00:00+08:00" "two cycles"
+    pp build --repo r --out public --quiet
+    expect_status 1
+    expect_err 'error: goal "[ab]#g" supports itself through a cycle'
+    expect_err 'error: goal "[cd]#g" supports itself through a cycle'
 }
 
 t_unclosed_attribute_block() {
@@ -296,4 +304,15 @@ PY
     expect_status 0
     [ "$(ls public/plans/big/tasks | wc -l)" = 2000 ] || fail "not 2000 task pages"
     expect_file public/plans/big/matrix/index.html 't1999'
+}
+
+# An id that is not [a-z0-9-]+ is an error at its place, never text left in
+# the heading.
+t_bad_heading_id() {
+    mkrepo r
+    printf -- '---\nid: a\ntitle: A\n---\n## 目标 {.goals}\n### 目标一 {#../x .goal}\n' > r/content/plans/a.md
+    commit_at r "2020-02-01T10:00:00+08:00" "bad id"
+    pp build --repo r --out public --quiet
+    expect_status 1
+    expect_err '^content/plans/a\.md:6:[0-9]+: error: invalid character in id'
 }

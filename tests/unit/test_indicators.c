@@ -413,23 +413,57 @@ TEST(indicators_scripts_do_not_share_globals) {
     S_teardown(&fx);
 }
 
+static int S_count(const char *hay, const char *needle) {
+    int n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++) n++;
+    return n;
+}
+
 TEST(indicators_limits_hold) {
+    sandbox_limits lim = {.memory_bytes = 8u << 20, .instructions = 2000000, .seconds = 10};
+    static const char *const cases[][3] = {
+        {"loop.lua", "indicator { id = 'ok', name = 'n' }\nwhile true do end\n",
+         "content/indicators/loop.lua:2: error: instruction budget exceeded (site.yaml limits.lua_instructions: 2000000)"},
+        {"bomb.lua", "local t = {}\nfor i = 1, 1e9 do t[i] = string.rep('x', 4096) .. i end\n",
+         "content/indicators/bomb.lua:2: error: memory limit exceeded (site.yaml limits.lua_memory_mb: 8)"},
+        {"deep.lua", "local function f(n) return f(n + 1) + 1 end\nf(1)\n",
+         "content/indicators/deep.lua:1: error: "}, /* stack overflow or memory */
+        {"lazy.lua", "indicator { id = 'l', name = 'l', values = function() while true do end end }\n",
+         "content/indicators/lazy.lua:1: error: instruction budget exceeded"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        fixture fx;
+        S_setup(&fx);
+        double t0 = S_cpu();
+        S_run_files(&fx, &lim, NULL, cases[i][0], cases[i][1], "a.lua", "indicator { id = 'a', name = 'before' }\n",
+                    NULL);
+        CHECK(S_cpu() - t0 < 10);
+        CHECK_CONTAINS(fx.msgs, cases[i][2]);
+        CHECK(S_get(&fx, "a") != NULL);
+        S_teardown(&fx);
+    }
+}
+
+/* After a limit, no more script or function runs: twenty looping function
+ * fields cost one budget, not twenty. */
+TEST(indicators_stop_at_the_first_limit) {
+    sandbox_limits lim = {.instructions = 2000000};
     fixture fx;
-    sandbox_limits lim = {8u << 20, 2000000, 10};
     S_setup(&fx);
-    double t0 = S_cpu();
-    S_run_files(&fx, &lim, NULL, "loop.lua", "indicator { id = 'ok', name = 'n' }\nwhile true do end\n",
-                "bomb.lua", "local t = {}\nfor i = 1, 1e9 do t[i] = string.rep('x', 4096) .. i end\n",
-                "deep.lua", "local function f(n) return f(n + 1) + 1 end\nf(1)\n",
-                "lazy.lua", "indicator { id = 'l', name = 'l', values = function() while true do end end }\n",
-                "after.lua", "indicator { id = 'after', name = 'still runs' }\n", NULL);
-    CHECK(S_cpu() - t0 < 20);
-    const char *m = fx.msgs;
-    CHECK_CONTAINS(m, "content/indicators/loop.lua:2: error: instruction budget exceeded");
-    CHECK_CONTAINS(m, "content/indicators/bomb.lua:2: error: memory limit exceeded");
-    CHECK_CONTAINS(m, "content/indicators/deep.lua:1: error: "); /* stack overflow or memory */
-    CHECK_CONTAINS(m, "content/indicators/lazy.lua:1: error: instruction budget exceeded");
-    CHECK(S_get(&fx, "after") != NULL && S_get(&fx, "ok") != NULL);
+    S_run_files(&fx, &lim, NULL, "twenty.lua",
+                "for i = 1, 20 do\n"
+                "  indicator { id = 'i' .. i, name = 'n', values = function() while true do end end }\n"
+                "end\n", NULL);
+    CHECK_CONTAINS(fx.msgs, "content/indicators/twenty.lua:2: error: instruction budget exceeded");
+    CHECK(S_count(fx.msgs, "budget exceeded") == 1);
+    S_teardown(&fx);
+    /* all the scripts of a revision together: limits.lua_instructions_scripts */
+    lim.total_instructions = 3000000;
+    S_setup(&fx);
+    S_run_files(&fx, &lim, NULL, "a.lua", "for i = 1, 1200000 do end\n", "b.lua", "for i = 1, 1200000 do end\n",
+                "c.lua", "for i = 1, 1200000 do end\n", NULL);
+    CHECK_CONTAINS(fx.msgs, "content/indicators/c.lua:1: error: instruction budget exceeded "
+                            "(site.yaml limits.lua_instructions_scripts: 3000000, for all together)");
     S_teardown(&fx);
 }
 
@@ -441,7 +475,7 @@ TEST(indicators_limits_from_site_yaml) {
     yaml_parse_doc(fx.s.a, fx.d, "content/site.yaml", 1, yaml, strlen(yaml), &v);
     fx.s.cfg.raw = v;
     sandbox_limits lim = {0};
-    indicators_limits(&fx.s, &lim, fx.d);
+    indicators_limits(&fx.s, &lim, NULL, fx.d);
     CHECK(lim.instructions == 5000 && lim.memory_bytes == 4u << 20 && lim.seconds == 0);
     S_run_files(&fx, NULL, NULL, "loop.lua", "for i = 1, 1e7 do end\n", NULL);
     CHECK_CONTAINS(fx.msgs, "content/site.yaml:5:16: error: limits.lua_seconds must be a number");
@@ -687,5 +721,20 @@ TEST(indicators_push_and_json) {
     CHECK_CONTAINS(sb_str(&out), "\"target\":{\"year\":2020,\"value\":10.5}");
     CHECK_CONTAINS(sb_str(&out), "\"values\":[{\"year\":2016,\"value\":6.25}],\"status\":\"off-track\",\"sample\":true");
     sb_free(&out);
+    S_teardown(&fx);
+}
+
+/* A memory error without a line names the script once, with the setting. */
+TEST(indicators_memory_error_names_the_script_once) {
+    sandbox_limits lim = {.memory_bytes = 1u << 20};
+    fixture fx;
+    S_setup(&fx);
+    size_t n = 400000;
+    char *big = malloc(4 * n + 1);
+    for (size_t i = 0; i < n; i++) memcpy(big + 4 * i, "a=1\n", 4);
+    big[4 * n] = '\0';
+    S_run_files(&fx, &lim, NULL, "big.lua", big, NULL);
+    CHECK_STR(fx.msgs, "content/indicators/big.lua: error: memory limit exceeded (site.yaml limits.lua_memory_mb: 1)\n");
+    free(big);
     S_teardown(&fx);
 }

@@ -117,11 +117,11 @@ TEST(sandbox_envs_are_separate) {
 }
 
 TEST(sandbox_endless_loop_is_stopped) {
-    sandbox_limits lim = {0, 0, 0};
+    sandbox_limits lim = {0};
     sandbox *sb = sandbox_new(&lim);
     double t0 = S_now();
     CHECK_STR(S_run(sb, "local i = 0\nwhile true do\n  i = i + 1\nend"),
-              "error: test.lua:3: instruction budget exceeded");
+              "error: test.lua:3: instruction budget exceeded (site.yaml limits.lua_instructions: 100000000)");
     double t1 = S_now();
     CHECK(t1 - t0 < 2.0);
     /* pcall cannot swallow it, nor loop around it */
@@ -143,7 +143,7 @@ TEST(sandbox_endless_loop_is_stopped) {
 }
 
 TEST(sandbox_c_loops_are_charged) {
-    sandbox_limits lim = {0, 10000000, 0};
+    sandbox_limits lim = {.instructions = 10000000};
     sandbox *sb = sandbox_new(&lim);
     double t0 = S_now();
     /* exponential backtracking in the pattern matcher */
@@ -164,11 +164,11 @@ TEST(sandbox_c_loops_are_charged) {
 }
 
 TEST(sandbox_memory_cap) {
-    sandbox_limits lim = {(size_t)64 << 20, 0, 0};
+    sandbox_limits lim = {.memory_bytes = (size_t)64 << 20};
     sandbox *sb = sandbox_new(&lim);
     CHECK_STR(S_run(sb, "local t = {}\nwhile true do\n  t[#t + 1] = string.rep('x', 1e6)\nend"),
-              "error: test.lua:3: memory limit exceeded");
-    CHECK_STR(S_run(sb, "return #string.rep('x', 1e10)"), "error: test.lua:1: memory limit exceeded");
+              "error: test.lua:3: memory limit exceeded (site.yaml limits.lua_memory_mb: 64)");
+    CHECK_STR(S_run(sb, "return #string.rep('x', 1e10)"), "error: test.lua:1: memory limit exceeded (site.yaml limits.lua_memory_mb: 64)");
     CHECK_CONTAINS(S_run(sb, "local s = 'x' while true do s = s .. s end"), "memory limit exceeded");
     CHECK_CONTAINS(S_run(sb, "local t = {} for i = 1, 1e9 do t[i] = i end"), "memory limit exceeded");
     CHECK_CONTAINS(S_run(sb, "local t = {} while true do pcall(function() t[#t + 1] = string.rep('y', 1e6) end) end"),
@@ -329,5 +329,26 @@ TEST(sandbox_patterns_match_lua) {
         free(got);
     }
     lua_close(P);
+    sandbox_free(sb);
+}
+
+/* load() is charged a unit per byte it compiles, given as a string or by a
+ * reader function; limits and errors in loaded code name the line of the
+ * file that loaded it; a loaded chunk cannot pose as a file. */
+TEST(sandbox_load_is_charged_and_named) {
+    sandbox_limits lim = {.instructions = 1000000};
+    sandbox *sb = sandbox_new(&lim);
+    CHECK_STR(S_run(sb, "local s = string.rep('a=1 ', 300000)\nlocal f = load(s)\nreturn type(f)"),
+              "error: test.lua:2: instruction budget exceeded (site.yaml limits.lua_instructions: 1000000)");
+    CHECK_STR(S_run(sb, "local s, n = string.rep('a=1 ', 60000), 0\n"
+                        "local f = load(function() n = n + 1 if n <= 5 then return s end end)\nreturn type(f)"),
+              "error: test.lua:3: instruction budget exceeded (site.yaml limits.lua_instructions: 1000000)");
+    CHECK_STR(S_run(sb, "local f = load('a=1')\nreturn type(f)"), "ok: function");
+    CHECK_STR(S_run(sb, "local f = load('\\n\\nwhile true do end')\n\nf()"),
+              "error: test.lua:3: instruction budget exceeded (site.yaml limits.lua_instructions: 1000000)");
+    CHECK_STR(S_run(sb, "local f = load('\\n\\nerror(\"boom\")')\nf()"),
+              "error: test.lua:2: [string \"...\"]:3: boom");
+    CHECK_STR(S_run(sb, "local f = load('\\nerror(\"x\")', '@content/other.lua')\nf()"),
+              "error: test.lua:2: [string \"content/other.lua\"]:2: x");
     sandbox_free(sb);
 }

@@ -222,23 +222,69 @@ TEST(template_runtime_errors_name_the_line) {
 }
 
 TEST(template_limits) {
-    sandbox_limits lim = {(size_t)32 << 20, 20000000, 0};
+    sandbox_limits lim = {.memory_bytes = (size_t)32 << 20, .instructions = 20000000};
     tpl_engine *e = tpl_engine_new(&lim);
     diag *d = diag_new(0);
-    CHECK_STR(S_tpl(e, "x\n{% while true do end %}", "{}", d), "ERR t.html:2: error: instruction budget exceeded\n");
+    CHECK_STR(S_tpl(e, "x\n{% while true do end %}", "{}", d), "ERR t.html:2: error: instruction budget exceeded (site.yaml limits.lua_instructions: 20000000)\n");
     CHECK_STR(S_tpl(e, "{% for i = 1, 1e9 do %}{{{ s }}}{% end %}", "{s = ('x'):rep(1e6)}", d),
               "ERR t.html:1: error: memory limit exceeded (page output over 32 MiB)\n");
     CHECK(S_compile(e, "loop.html", "{% while true do end %}", d) == 0);
     CHECK_STR(S_tpl(e, "a\n{% for i = 1, 100 do pcall(include, 'loop.html') end %}", "{}", d),
-              "ERR t.html:2: error: instruction budget exceeded\n");
+              "ERR t.html:2: error: instruction budget exceeded (site.yaml limits.lua_instructions: 20000000)\n");
     CHECK_STR(S_tpl(e, "{% local t = {} while true do t[#t + 1] = ('x'):rep(1e6) end %}", "{}", d),
-              "ERR t.html:1: error: memory limit exceeded\n");
+              "ERR t.html:1: error: memory limit exceeded (site.yaml limits.lua_memory_mb: 32)\n");
     CHECK_STR(S_tpl(e, "{% local s = ('x'):rep(1e6) while true do s = s .. s end %}", "{}", d),
-              "ERR t.html:1: error: memory limit exceeded\n");
-    /* one allocation far past the cap is refused inside Lua, where no line is known */
-    CHECK_STR(S_tpl(e, "{% local s = ('x'):rep(16e6) local r = table.concat({s, s, s}) %}", "{}", d),
-              "ERR t.html: error: memory limit exceeded\n");
+              "ERR t.html:1: error: memory limit exceeded (site.yaml limits.lua_memory_mb: 32)\n");
+    /* one allocation far past the cap is refused inside Lua: the line that asked for it */
+    CHECK_STR(S_tpl(e, "{% local s = ('x'):rep(16e6)\nlocal r = table.concat({s, s, s}) %}", "{}", d),
+              "ERR t.html:2: error: memory limit exceeded (site.yaml limits.lua_memory_mb: 32)\n");
     CHECK_STR(S_tpl(e, "{{ 'still works' }}", "{}", d), "still works");
+    diag_free(d);
+    tpl_engine_free(e);
+}
+
+/* Nothing a render does survives it: not an assigned _ENV (an upvalue of
+ * the template's function), not a field set in a library table. */
+TEST(template_no_state_across_renders) {
+    tpl_engine *e = tpl_engine_new(NULL);
+    diag *d = diag_new(0);
+    const char *counter = "{% local E = _ENV local n = (E.count or 0) + 1 _ENV = {count = n} %}{{ n }}";
+    CHECK(S_compile(e, "c.html", counter, d) == 0);
+    CHECK_STR(S_render(e, "c.html", "{}", d), "1");
+    CHECK_STR(S_render(e, "c.html", "{}", d), "1");
+    CHECK_STR(S_render(e, "c.html", "{}", d), "1");
+    CHECK(S_compile(e, "n.html", "{% if broke then _ENV = nil end %}{{ x }}", d) == 0);
+    CHECK_CONTAINS(S_render(e, "n.html", "{broke = true, x = 1}", d), "ERR n.html:1:");
+    CHECK_STR(S_render(e, "n.html", "{x = 2}", d), "2");
+    /* the same through include */
+    CHECK(S_compile(e, "i.html", "{{ include('c.html') }}{{ include('c.html') }}", d) == 0);
+    CHECK_STR(S_render(e, "i.html", "{}", d), "11");
+    CHECK(S_compile(e, "s.html", "{% string.n = (string.n or 0) + 1 math.pi = 3 %}{{ string.n }} {{ math.pi }} {{ string.upper('a') }}", d) == 0);
+    CHECK_STR(S_render(e, "s.html", "{}", d), "1 3 A");
+    CHECK_STR(S_render(e, "s.html", "{}", d), "1 3 A");
+    CHECK(S_compile(e, "p.html", "{{ math.floor(math.pi) }} {{ getmetatable(string) }}", d) == 0);
+    CHECK_STR(S_render(e, "p.html", "{}", d), "3 false");
+    diag_free(d);
+    tpl_engine_free(e);
+}
+
+/* escape(), raw() and raw .. x make their strings in the Lua state, within
+ * its memory cap, not in a C buffer beside it. */
+TEST(template_escape_raw_within_the_memory_cap) {
+    sandbox_limits lim = {.memory_bytes = (size_t)64 << 20};
+    tpl_engine *e = tpl_engine_new(&lim);
+    diag *d = diag_new(0);
+    CHECK_STR(S_tpl(e, "{% local s = ('<'):rep(4e6) local t, r, c = escape(s), raw(s), raw('') .. s %}"
+                       "{{ #t }} {{ #tostring(r) }} {{ #tostring(c) }} {{ escape(raw('<')) }}{{ raw(1.5) }}",
+                    "{}", d),
+              "16000000 4000000 16000000 &lt;1.5");
+    CHECK(tpl_engine_outside_bytes(e) < ((size_t)1 << 20));
+    CHECK_CONTAINS(S_tpl(e, "{% local s = ('<'):rep(20e6) local t = escape(s) %}", "{}", d),
+                   "memory limit exceeded");
+    CHECK_CONTAINS(S_tpl(e, "{% local s = ('\"'):rep(20e6) local t = raw('') .. s %}", "{}", d),
+                   "memory limit exceeded");
+    CHECK(tpl_engine_outside_bytes(e) < ((size_t)1 << 20));
+    CHECK_STR(S_tpl(e, "{{ escape('a&b') }}", "{}", d), "a&amp;amp;b");
     diag_free(d);
     tpl_engine_free(e);
 }
