@@ -100,6 +100,8 @@ test: test-deps
 	$(Q)$(MAKE) --no-print-directory $(BIN) $(ASAN_BIN) $(UNIT_BIN) $(FUZZ_BINS)
 	$(Q)tests/run
 
+# Run-time dependencies besides the linked libraries: pandoc, for
+# `planpress import` of .docx and .html only (README.md).
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/planpress/themes
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/planpress
