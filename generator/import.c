@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -53,9 +54,10 @@ static const char *S_find(const char *s, size_t n, const char *lit) {
     return NULL;
 }
 
-/* A space at s: ASCII blank, U+3000, U+00A0. Returns its length or 0. */
+/* A space at s: ASCII blank or control character but the line feed, U+3000,
+ * U+00A0. Returns its length or 0. */
 static size_t S_space(const char *s, size_t n) {
-    if (n >= 1 && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\f' || *s == '\v')) return 1;
+    if (n >= 1 && *s != '\n' && ((unsigned char)*s <= ' ' || *s == 0x7F)) return 1;
     if (S_at(s, n, "\xE3\x80\x80")) return 3;
     if (S_at(s, n, "\xC2\xA0")) return 2;
     return 0;
@@ -267,12 +269,13 @@ typedef struct ctx {
     iline *L;
     size_t n, cap;
     import_info *info;
+    int converted;    /* the text is pandoc's: its lines are not the file's */
 } ctx;
 
 __attribute__((format(printf, 3, 4))) static void S_note(ctx *c, int line, const char *fmt, ...);
 static void S_note(ctx *c, int line, const char *fmt, ...) {
     va_list ap;
-    if (line > 0) sb_printf(c->log, "%s:%d:1: note: ", c->path, line);
+    if (line > 0 && !c->converted) sb_printf(c->log, "%s:%d:1: note: ", c->path, line);
     else sb_printf(c->log, "%s: note: ", c->path);
     va_start(ap, fmt);
     sb_vprintf(c->log, fmt, ap);
@@ -292,12 +295,15 @@ static void S_lines(ctx *c, const char *t, size_t len) {
         size_t b = i, f = e, k;
         while (b < f && (k = S_space(t + b, f - b)) != 0) b += k;
         for (;;) {
-            if (f > b && (t[f - 1] == ' ' || t[f - 1] == '\t' || t[f - 1] == '\r')) f--;
+            if (f > b && ((unsigned char)t[f - 1] <= ' ' || t[f - 1] == 0x7F)) f--;
             else if (f - b >= 3 && S_ends(t + b, f - b, "\xE3\x80\x80")) f -= 3;
             else if (f - b >= 2 && S_ends(t + b, f - b, "\xC2\xA0")) f -= 2;
             else break;
         }
-        if (f > b) {
+        /* pandoc draws a table's rules with - = + | : (its cells stay). */
+        int rule = c->converted && f > b;
+        for (size_t j = b; j < f && rule; j++) rule = strchr("-=+|: ", t[j]) != NULL;
+        if (f > b && !rule) {
             char *s = arena_strndup(c->a, t + b, f - b);
             for (size_t j = 0; j < f - b; j++)
                 if ((unsigned char)s[j] < 0x20 || s[j] == 0x7F) s[j] = ' ';
@@ -312,25 +318,38 @@ static void S_lines(ctx *c, const char *t, size_t len) {
 /* Joins a line broken inside a sentence (as conversion from Word or PDF
  * leaves them): the line holds a full sentence already, ends with an
  * ideograph, and the next begins with one and is not numbered. */
+static int S_prose(const iline *l) {
+    for (size_t i = 0; i < l->n; i += S_clen(l->s + i))
+        if (S_sentence_end(l->s + i, l->n - i)) return 1;
+    return 0;
+}
+
+static int S_continues(const iline *q) {
+    import_num_kind k;
+    int v;
+    return S_han(q->s, q->n) && !import_numbering(q->s, &k, &v) && !S_at(q->s, q->n, "——");
+}
+
 static void S_join_broken(ctx *c, size_t from) {
-    size_t w = from, joined = 0;
-    for (size_t r = from; r < c->n; r++) {
-        if (w > from) {
-            iline *p = &c->L[w - 1], *q = &c->L[r];
-            import_num_kind k;
-            int v;
-            int prose = 0;
-            for (size_t i = 0; i < p->n; i += S_clen(p->s + i))
-                if (S_sentence_end(p->s + i, p->n - i)) prose = 1;
-            if (prose && p->n >= 3 && S_han(p->s + p->n - 3, 3) && S_han(q->s, q->n) &&
-                !import_numbering(q->s, &k, &v) && !S_at(q->s, q->n, "——")) {
-                p->s = arena_printf(c->a, "%s%s", p->s, q->s);
-                p->n += q->n;
+    size_t w = from, r = from, joined = 0;
+    while (r < c->n) {
+        iline cur = c->L[r++];
+        if (S_prose(&cur)) {
+            strbuf sb = STRBUF_INIT;
+            const iline *last = &cur;
+            while (r < c->n && last->n >= 3 && S_han(last->s + last->n - 3, 3) && S_continues(&c->L[r])) {
+                if (!sb.len) sb_append(&sb, cur.s, cur.n);
+                sb_append(&sb, c->L[r].s, c->L[r].n);
+                last = &c->L[r++];
                 joined++;
-                continue;
             }
+            if (sb.len && !sb.oom) {
+                cur.s = arena_strndup(c->a, sb.ptr, sb.len);
+                cur.n = sb.len;
+            }
+            sb_free(&sb);
         }
-        c->L[w++] = c->L[r];
+        c->L[w++] = cur;
     }
     c->n = w;
     if (joined) S_note(c, 0, "%zu line%s broken inside a sentence joined to the line before", joined,
@@ -583,7 +602,14 @@ static void S_md_text(strbuf *o, const char *s, size_t n, int heading) {
     }
     for (; i < n; i++) {
         char ch = s[i];
-        if (strchr("\\`*_[]<>&~{}#|$!", ch) && ch) sb_putc(o, '\\');
+        /* GFM's autolinks (http://, www.) take the raw characters after them,
+         * escapes included: an escaped ':' or the '.' of "www." starts none. */
+        int www = ch == '.' && i >= 3 && strncasecmp(s + i - 3, "www", 3) == 0;
+        if (ch == '|') { /* as a reference: the build counts a line's '|' (table cells) */
+            sb_puts(o, "&#124;");
+            continue;
+        }
+        if ((strchr("\\`*_[]<>&~{}#$!:", ch) && ch) || www) sb_putc(o, '\\');
         sb_putc(o, ch);
     }
 }
@@ -804,9 +830,9 @@ static void S_responsibility(ctx *c, body_state *bs, const char ***unknown, size
 }
 
 void import_text(arena *a, const char *path, const char *id, const char *text, size_t len,
-                 const bodies *b, strbuf *md, strbuf *log, import_info *info) {
+                 int converted, const bodies *b, strbuf *md, strbuf *log, import_info *info) {
     memset(info, 0, sizeof *info);
-    ctx c = {a, path, b, log, NULL, 0, 0, info};
+    ctx c = {a, path, b, log, NULL, 0, 0, info, converted};
     S_lines(&c, text, len);
 
     /* The head ends at the first top-level numbering (一、 第一章). */
@@ -826,6 +852,7 @@ void import_text(arena *a, const char *path, const char *id, const char *text, s
         info->title_from_text = 1;
         info->title_line = c.L[ts].line;
         info->title_lines = (int)tn;
+        info->title_last_line = c.L[ts + tn - 1].line;
         S_note(&c, c.L[ts].line, "title: %s", title);
     } else {
         info->title = id;
@@ -833,8 +860,11 @@ void import_text(arena *a, const char *path, const char *id, const char *text, s
     }
     info->preface_lines = title ? (int)ts : 0;
     size_t pre_end = title ? ts : 0, body_from = title ? ts + tn : 0;
-    if (pre_end) S_note(&c, c.L[0].line, "lines %d-%d (before the title) kept as the preface", c.L[0].line,
-                       c.L[pre_end - 1].line);
+    if (pre_end && !converted)
+        S_note(&c, c.L[0].line, "lines %d-%d (before the title) kept as the preface", c.L[0].line,
+               c.L[pre_end - 1].line);
+    else if (pre_end)
+        S_note(&c, 0, "%zu paragraphs before the title kept as the preface", pre_end);
 
     /* Front matter from what the head states. */
     char date[11];
@@ -948,6 +978,14 @@ void import_text(arena *a, const char *path, const char *id, const char *text, s
 
 /* ---- pandoc ------------------------------------------------------------------ */
 
+/* "64 MiB", "100000 bytes": a limit as a reader would write it. */
+static const char *S_size(char *buf, size_t n, unsigned long long v) {
+    if (v >= (1ull << 20) && v % (1ull << 20) == 0) snprintf(buf, n, "%llu MiB", v >> 20);
+    else if (v >= (1ull << 20)) snprintf(buf, n, "%.1f MiB", (double)v / 1048576.0);
+    else snprintf(buf, n, "%llu bytes", v);
+    return buf;
+}
+
 static long S_env_long(const char *name, long dflt, long min, long max) {
     const char *v = getenv(name);
     if (!v || !*v) return dflt;
@@ -1035,8 +1073,9 @@ static int S_pandoc(const char *path, const char *from, size_t cap, strbuf *out)
             if (fds[k] == &pe[0]) {
                 if (err.len < 8192) sb_append(&err, buf, (size_t)r);
             } else if (out->len + (size_t)r > cap) {
-                fprintf(stderr, "%s: error: the document's text is larger than %zu MiB; not imported\n",
-                        path, cap >> 20);
+                char sz[32];
+                fprintf(stderr, "%s: error: the document's text is larger than %s; not imported\n",
+                        path, S_size(sz, sizeof sz, cap));
                 rc = EXIT_CONTENT;
                 goto done;
             } else {
@@ -1107,8 +1146,9 @@ static int S_read_file(const char *path, size_t cap, strbuf *out) {
         return EXIT_CONTENT;
     }
     if ((unsigned long long)st.st_size > cap) {
-        fprintf(stderr, "%s: error: the file is %.1f MiB; import reads at most %zu MiB\n", path,
-                (double)st.st_size / 1048576.0, cap >> 20);
+        char s1[32], s2[32];
+        fprintf(stderr, "%s: error: the file is %s; import reads at most %s\n", path,
+                S_size(s1, sizeof s1, (unsigned long long)st.st_size), S_size(s2, sizeof s2, cap));
         close(fd);
         return EXIT_CONTENT;
     }
@@ -1123,7 +1163,8 @@ static int S_read_file(const char *path, size_t cap, strbuf *out) {
         }
         if (r == 0) break;
         if (out->len + (size_t)r > cap) {
-            fprintf(stderr, "%s: error: the file is larger than %zu MiB\n", path, cap >> 20);
+            char s1[32];
+            fprintf(stderr, "%s: error: the file is larger than %s\n", path, S_size(s1, sizeof s1, cap));
             close(fd);
             return EXIT_CONTENT;
         }
@@ -1375,7 +1416,7 @@ int import_run(const import_options *o) {
     bodies bs;
     const bodies *b = S_bodies(a, o->repo, &bs);
     import_info info;
-    import_text(a, path, id, sb_str(&text), text.len, b, &md, &log, &info);
+    import_text(a, path, id, sb_str(&text), text.len, kind != K_TXT, b, &md, &log, &info);
     fputs(sb_str(&log), stderr);
     if (md.oom || log.oom) {
         fprintf(stderr, "planpress: import: out of memory\n");

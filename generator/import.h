@@ -34,6 +34,7 @@ typedef struct import_info {
     const char *title;        /* never NULL */
     int title_from_text;      /* 0: no title found, the id stands in */
     int title_line, title_lines; /* where it stood (1-based) and on how many lines */
+    int title_last_line;      /* the source line of its last line */
     const char *issuer;       /* a body id, or NULL */
     const char *number, *date, *adopted, *period; /* or NULL */
     int draft;
@@ -43,9 +44,11 @@ typedef struct import_info {
 
 /* Structures plain text (UTF-8, no NUL: the caller checks) into a plan:
  * front matter and Markdown appended to md, notes (`path:line:col: note:`)
- * to log. b may be NULL (no bodies.yaml). Never fails on content. */
+ * to log. `converted`: the text is pandoc's, so notes name no line of the
+ * file, and pandoc's table rules (lines of - = + |) are dropped. b may be
+ * NULL (no bodies.yaml). Never fails on content. */
 void import_text(arena *a, const char *path, const char *id, const char *text, size_t len,
-                 const bodies *b, strbuf *md, strbuf *log, import_info *info);
+                 int converted, const bodies *b, strbuf *md, strbuf *log, import_info *info);
 
 /* ---- pieces, exposed for tests ------------------------------------------- */
 

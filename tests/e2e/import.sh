@@ -101,3 +101,136 @@ t_seeds_as_docx_build_with_every_sentence() {
         i=$((i + 1))
     done
 }
+
+# A fake pandoc: a script in ./bin that does what $1 says.
+fake_pandoc() {
+    mkdir -p bin
+    printf '#!/bin/sh\n%s\n' "$1" > bin/fake-pandoc
+    chmod +x bin/fake-pandoc
+    export PLANPRESS_PANDOC=$PWD/bin/fake-pandoc
+}
+
+t_bad_documents_get_a_diagnostic() {
+    printf 'just text, no zip\n' > notzip.docx
+    pp import notzip.docx
+    expect_status 1
+    expect_err '^notzip.docx: error: not a \.docx \(a \.docx is a zip archive'
+    # An encrypted Word file is an OLE compound file, not a zip.
+    printf '\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1' > locked.docx
+    head -c 4096 /dev/zero >> locked.docx
+    pp import locked.docx
+    expect_status 1
+    expect_err '^locked.docx: error: an encrypted \(password-protected\) document'
+    # 200 MB, sparse: refused by its size before anything is read.
+    truncate -s 200M big.docx
+    pp import big.docx
+    expect_status 1
+    expect_err '^big.docx: error: the file is 200 MiB; import reads at most 64 MiB'
+    printf '<html><head><title></title><script>x=1</script></head><body><div> </div></body></html>\n' > empty.html
+    pp import empty.html
+    expect_status 1
+    expect_err '^empty.html: error: no text in this document'
+    printf '%%PDF-1.4\n' > plan.pdf
+    pp import plan.pdf
+    expect_status 1
+    expect_err '^plan.pdf: error: unknown kind of document \(\.pdf\)'
+    printf 'a\n\0b\n' > nul.txt
+    pp import nul.txt
+    expect_status 1
+    expect_err '^nul.txt:2:1: error: a NUL byte'
+    printf 'ok\n\xff\xfe\n' > bad.txt
+    pp import bad.txt
+    expect_status 1
+    expect_err '^bad.txt:2:1: error: not UTF-8 \(nor GB18030\)'
+    # A zip that is no Word document: pandoc refuses it.
+    python3 -c 'import zipfile; z = zipfile.ZipFile("x.docx", "w"); z.writestr("a.txt", "hello"); z.close()'
+    pp import x.docx
+    expect_status 1
+    expect_err '^x.docx: error: pandoc could not read it'
+    pp import missing.txt
+    expect_status 3
+    expect_err '^missing.txt: error: cannot read'
+}
+
+t_pandoc_missing_slow_or_flooding() {
+    printf '<p>正文。</p>\n' > a.html
+    PLANPRESS_PANDOC=pandoc-not-installed pp import a.html
+    expect_status 3
+    expect_err '^a.html: error: pandoc-not-installed is not installed'
+    fake_pandoc 'exec sleep 60'
+    local t0=$SECONDS
+    PLANPRESS_IMPORT_TIMEOUT=1 pp import a.html
+    expect_status 3
+    expect_err '^a.html: error: .*fake-pandoc took longer than 1 s; stopped'
+    [ $((SECONDS - t0)) -lt 20 ] || fail "the timeout took $((SECONDS - t0)) s"
+    fake_pandoc 'exec yes 一二三四五六七八九十'
+    PLANPRESS_IMPORT_MAX_BYTES=100000 pp import a.html
+    expect_status 1
+    expect_err "^a.html: error: the document's text is larger than 100000 bytes"
+    fake_pandoc 'kill -9 $$'
+    pp import a.html
+    expect_status 3
+    expect_err '^a.html: error: .*fake-pandoc was killed by signal 9'
+}
+
+t_out_never_overwrites_without_force() {
+    printf '规划\n\n一、总则\n\n正文。\n' > p.txt
+    printf 'keep me\n' > p.md
+    pp import p.txt --out p.md
+    expect_status 2
+    expect_err 'p.md already exists; nothing written'
+    grep -q 'keep me' p.md || fail "p.md was changed"
+    pp import p.txt --out p.md --force
+    expect_status 0
+    grep -q '^## 一、总则' p.md || fail "p.md not replaced: $(cat p.md)"
+    pp import p.txt --id 'Bad Id'
+    expect_status 2
+    pp import
+    expect_status 2
+    pp help import
+    expect_status 0
+    grep -q -- '--force' <<<"$out" || fail "help import lacks --force"
+}
+
+t_gb18030_text_and_a_gov_page() {
+    iconv -f UTF-8 -t GB18030 "$SEEDS/003_0d2d74b43f439259.txt" > gb.txt
+    pp import gb.txt --id gb
+    expect_status 0
+    expect_err 'gb.txt: note: not UTF-8: read as GB18030'
+    grep -q '^title: "2018年扬州市科协工作要点"' <<<"$out" || fail "title: $(head -5 <<<"$out")"
+    command -v pandoc >/dev/null || fail "pandoc is not installed"
+    cat > page.html <<'HTML'
+<!DOCTYPE html><html><head><meta charset="utf-8"><title>国务院关于印发某规划的通知</title>
+<style>p{color:red}</style><script>var x = "不要";</script></head><body>
+<table><tr><td>发文字号：</td><td>国发〔2018〕42号</td></tr><tr><td>成文日期：2018年12月21日</td></tr></table>
+<h1>国务院关于印发《某某发展规划（2018—2022年）》的通知</h1>
+<p>各省、自治区、直辖市人民政府：</p>
+<p>现将《某某发展规划（2018—2022年）》印发给你们，请认真贯彻执行。</p>
+<p>国务院</p><p>2018年12月21日</p>
+<p>某某发展规划（2018—2022年）</p>
+<p>一、发展目标</p><p>到2022年，某某达到10%。</p>
+<p>二、重点任务</p><p>（一）建设平台。加快建设。（省科技厅牵头，省发展改革委、某不存在的局按职责分工负责）</p>
+<p>（二）培养人才。</p>
+</body></html>
+HTML
+    mkdir r && git -C r init -q && mkdir r/content
+    printf -- '- id: gov\n  name: 国务院\n- id: kjt\n  name: 省科技厅\n  parent: gov\n- id: fgw\n  name: 省发展改革委\n  parent: gov\n' > r/content/bodies.yaml
+    pp import page.html --id gov-plan --repo r
+    expect_status 0
+    grep -q '^title: "某某发展规划（2018—2022年）"' <<<"$out" || fail "title: $(head -12 <<<"$out")"
+    grep -q '^number: "国发〔2018〕42号"' <<<"$out" || fail "number"
+    grep -q '^date: 2018-12-21' <<<"$out" || fail "date"
+    grep -q '^issuer: gov' <<<"$out" || fail "issuer"
+    grep -q '^period: "2018-2022"' <<<"$out" || fail "period"
+    grep -q '^> 现将《某某发展规划（2018—2022年）》印发给你们' <<<"$out" || fail "preface"
+    grep -q '^## 一、发展目标 {#g1 .goal}' <<<"$out" || fail "goal: $out"
+    grep -q '^## 二、重点任务 {.tasks}' <<<"$out" || fail "tasks"
+    grep -q '^### （一）建设平台。 {#t1}' <<<"$out" || fail "task t1: $out"
+    if grep -q '不要' <<<"$out"; then fail "script text imported"; fi
+    if grep -q -- '^> \\---' <<<"$out"; then fail "pandoc's table rules imported"; fi
+    expect_err '^page.html: note: title: 某某发展规划（2018—2022年）$'   # pandoc's lines are not the file's
+    expect_err 'body "某不存在的局" is not in bodies.yaml'
+    expect_err '^- id: name-[0-9a-f]{8}$'
+    expect_err '^  name: "某不存在的局"$'
+    if grep -q 'not in bodies.yaml' <<<"$(grep '省科技厅\|省发展改革委' <<<"$err")"; then fail "known bodies reported unknown"; fi
+}
