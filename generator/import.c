@@ -488,7 +488,9 @@ static const char *S_title(ctx *c, size_t upto, size_t *ts, size_t *tn) {
         }
         sb_free(&cat);
     }
-    if (c->n && S_title_like(&c->L[0])) {
+    import_num_kind k;
+    int v;
+    if (upto && S_title_like(&c->L[0]) && !import_numbering(c->L[0].s, &k, &v)) {
         *ts = 0;
         *tn = 1;
         return S_squeeze(c->a, c->L[0].s, c->L[0].n);
@@ -609,7 +611,8 @@ static void S_md_text(strbuf *o, const char *s, size_t n, int heading) {
             sb_puts(o, "&#124;");
             continue;
         }
-        if ((strchr("\\`*_[]<>&~{}#$!:", ch) && ch) || www) sb_putc(o, '\\');
+        int scheme = ch == ':' && i && ((s[i - 1] | 0x20) >= 'a' && (s[i - 1] | 0x20) <= 'z');
+        if ((strchr("\\`*_[]<>&~{}#", ch) && ch) || www || scheme) sb_putc(o, '\\');
         sb_putc(o, ch);
     }
 }
@@ -791,11 +794,12 @@ static void S_roles(ctx *c, body_state *bs) {
     }
 }
 
-/* The bodies that the 分工 phrases of items name; unknown ones are collected. */
+/* The bodies that the 分工 phrases of headings (at their end or their first
+ * paragraph's) name; unknown ones are collected. */
 static void S_responsibility(ctx *c, body_state *bs, const char ***unknown, size_t *nunk, size_t *ucap) {
     for (size_t i = 0; i < bs->n; i++) {
         para *p = &bs->p[i];
-        if (p->item_role < 0) continue;
+        if (!p->level) continue; /* every heading: role classes may be added later */
         const para *texts[2] = {p, i + 1 < bs->n && !bs->p[i + 1].level ? &bs->p[i + 1] : NULL};
         for (int k = 0; k < 2; k++) {
             if (!texts[k]) continue;

@@ -232,3 +232,11 @@ TEST(import_no_title_found) {
     free(md);
     free(log);
 }
+
+TEST(import_numbered_first_line_is_no_title) {
+    import_info info;
+    char *md = S_import("一、加快培育数字化发展引擎\n（一）打造高地\n要求是: 全面。\n", &info, NULL);
+    CHECK(!info.title_from_text);
+    CHECK_CONTAINS(md, "---\n\n## 一、加快培育数字化发展引擎\n\n### （一）打造高地\n\n要求是: 全面。\n");
+    free(md);
+}
