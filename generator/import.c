@@ -553,9 +553,9 @@ static const char *S_period(ctx *c, const char *title, const char *after) {
 /* The issuer: names the head gives (the signature above the notice's date,
  * the letterhead above a document number, the name before 关于 in a notice's
  * title), resolved through bodies.yaml. */
-static void S_issuer(ctx *c, size_t pre_end, int date_at, const char **unknown) {
-    const char *names[4];
-    int lines[4], nn = 0;
+static void S_issuer(ctx *c, size_t pre_end, int date_at, int tail_date_at, const char **unknown) {
+    const char *names[5];
+    int lines[5], nn = 0;
     if (date_at > 0 && S_title_like(&c->L[date_at - 1]) && S_chars(c->L[date_at - 1].s, c->L[date_at - 1].n) <= 30)
         lines[nn] = c->L[date_at - 1].line, names[nn++] = S_squeeze(c->a, c->L[date_at - 1].s, c->L[date_at - 1].n);
     size_t st;
@@ -567,6 +567,11 @@ static void S_issuer(ctx *c, size_t pre_end, int date_at, const char **unknown) 
         if (g && g > c->L[i].s && S_title_like(&c->L[i]))
             lines[nn] = c->L[i].line, names[nn++] = S_squeeze(c->a, c->L[i].s, (size_t)(g - c->L[i].s));
     }
+    /* The signature above the date at the end (the State Council's layout). */
+    if (tail_date_at > 0 && S_title_like(&c->L[tail_date_at - 1]) &&
+        S_chars(c->L[tail_date_at - 1].s, c->L[tail_date_at - 1].n) <= 30)
+        lines[nn] = c->L[tail_date_at - 1].line,
+        names[nn++] = S_squeeze(c->a, c->L[tail_date_at - 1].s, c->L[tail_date_at - 1].n);
     for (int i = 0; i < nn; i++) {
         const body *f = NULL, *o = NULL;
         if (c->b && bodies_resolve(c->b, names[i], NULL, &f, &o) == BODY_FOUND) {
@@ -893,6 +898,14 @@ void import_text(arena *a, const char *path, const char *id, const char *text, s
             S_note(&c, c.L[i].line, "date: %s", info->date);
         }
     }
+    /* Else the date under the signature at the end, as the State Council prints it. */
+    int tail_date_at = -1;
+    for (size_t i = c.n; i > body_from && i + 6 > c.n && !info->date; i--) {
+        if (!S_date_line(&c.L[i - 1], date)) continue;
+        info->date = arena_strdup(a, date);
+        tail_date_at = (int)i - 1;
+        S_note(&c, c.L[i - 1].line, "date: %s (under the signature at the end)", info->date);
+    }
     if (!info->date) S_note(&c, 0, "no date of issue found: add date: YYYY-MM-DD");
     size_t nsearch = pre_end ? pre_end : (body_from + 3 < c.n ? body_from + 3 : c.n);
     for (size_t i = 0; i < nsearch && !info->number; i++) {
@@ -912,7 +925,8 @@ void import_text(arena *a, const char *path, const char *id, const char *text, s
     info->period = title ? S_period(&c, title, after) : NULL;
     if (info->period) S_note(&c, 0, "period: %s", info->period);
     const char *unknown_issuer = NULL;
-    S_issuer(&c, pre_end, date_at >= 0 && (size_t)date_at < pre_end ? date_at : -1, &unknown_issuer);
+    S_issuer(&c, pre_end, date_at >= 0 && (size_t)date_at < pre_end ? date_at : -1, tail_date_at,
+             &unknown_issuer);
 
     /* The body. */
     S_join_broken(&c, body_from);

@@ -240,3 +240,15 @@ TEST(import_numbered_first_line_is_no_title) {
     CHECK_CONTAINS(md, "---\n\n## 一、加快培育数字化发展引擎\n\n### （一）打造高地\n\n要求是: 全面。\n");
     free(md);
 }
+
+TEST(import_date_and_issuer_under_the_closing_signature) {
+    import_info info;
+    char *md = S_import("国务院关于加快推进某某的指导意见\n国发〔2018〕42号\n各省、自治区、直辖市人民政府：\n"
+                        "一、总体要求\n正文。\n国务院\n2018年12月21日\n（此件公开发布）\n",
+                        &info, NULL);
+    CHECK_STR(info.title, "国务院关于加快推进某某的指导意见");
+    CHECK_STR(info.number, "国发〔2018〕42号");
+    CHECK_STR(info.date, "2018-12-21");
+    CHECK_CONTAINS(md, "\n\n国发〔2018〕42号\n\n各省、自治区、直辖市人民政府：\n\n## 一、总体要求\n");
+    free(md);
+}
