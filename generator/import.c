@@ -1,5 +1,6 @@
-/* import.c — `planpress import`: a .docx/.html/.txt plan into a content file
- * (the text kept, its numbering, front matter, preface, roles and ids added). */
+/* import.c — `planpress import`: a .docx (pandoc), .html (libxml2) or .txt plan
+ * into a content file (the text kept; numbering, front matter, preface, roles
+ * and ids added). */
 #include "import.h"
 
 #include <errno.h>
@@ -18,6 +19,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <libxml/HTMLparser.h>
+#include <libxml/tree.h>
 
 #include "build.h"
 #include "diag.h"
@@ -269,7 +273,7 @@ typedef struct ctx {
     iline *L;
     size_t n, cap;
     import_info *info;
-    int converted;    /* the text is pandoc's: its lines are not the file's */
+    int converted;    /* 0 the file's text, 1 a page's text, 2 pandoc's text */
 } ctx;
 
 __attribute__((format(printf, 3, 4))) static void S_note(ctx *c, int line, const char *fmt, ...);
@@ -301,7 +305,7 @@ static void S_lines(ctx *c, const char *t, size_t len) {
             else break;
         }
         /* pandoc draws a table's rules with - = + | : (its cells stay). */
-        int rule = c->converted && f > b;
+        int rule = c->converted == 2 && f > b;
         for (size_t j = b; j < f && rule; j++) rule = strchr("-=+|: ", t[j]) != NULL;
         if (f > b && !rule) {
             char *s = arena_strndup(c->a, t + b, f - b);
@@ -994,7 +998,7 @@ void import_text(arena *a, const char *path, const char *id, const char *text, s
     }
 }
 
-/* ---- pandoc ------------------------------------------------------------------ */
+/* ---- pandoc (.docx) ------------------------------------------------------------ */
 
 /* "64 MiB", "100000 bytes": a limit as a reader would write it. */
 static const char *S_size(char *buf, size_t n, unsigned long long v) {
@@ -1145,6 +1149,121 @@ done:
     if (fa_ok) posix_spawn_file_actions_destroy(&fa);
     sb_free(&err);
     return rc;
+}
+
+/* ---- HTML (libxml2) ------------------------------------------------------------ */
+
+/* HTML is read with libxml2's HTML parser rather than pandoc: a gov.cn page is
+ * mostly the site's navigation and footer around one element that holds the
+ * document, and only a parser that gives the tree can take that element alone;
+ * libxml2 also decodes the charset a page declares (GB2312 pages exist). */
+
+static int S_is(const xmlNode *n, const char *name) {
+    return n->type == XML_ELEMENT_NODE && n->name && strcasecmp((const char *)n->name, name) == 0;
+}
+
+static int S_attr_has(const xmlNode *n, const char *attr, const char *word) {
+    xmlChar *v = xmlGetProp((xmlNode *)n, (const xmlChar *)attr);
+    if (!v) return 0;
+    int found = 0;
+    size_t wl = strlen(word);
+    for (const char *p = (const char *)v; *p && !found;) {
+        while (*p == ' ' || *p == '\t') p++;
+        size_t l = strcspn(p, " \t");
+        found = l == wl && strncasecmp(p, word, wl) == 0;
+        p += l;
+    }
+    xmlFree(v);
+    return found;
+}
+
+/* The element that holds a gov.cn-style page's document: #UCAP-CONTENT,
+ * .pages_content, .TRS_Editor, .article-content; else <body>. */
+static const xmlNode *S_content_node(const xmlNode *n, const char **why) {
+    static const char *const classes[] = {"pages_content", "TRS_Editor", "article-content"};
+    for (; n; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE) continue;
+        if (S_attr_has(n, "id", "UCAP-CONTENT")) return *why = "#UCAP-CONTENT", n;
+        for (size_t i = 0; i < sizeof classes / sizeof *classes; i++)
+            if (S_attr_has(n, "class", classes[i])) return *why = classes[i], n;
+        const xmlNode *r = S_content_node(n->children, why);
+        if (r) return r;
+    }
+    return NULL;
+}
+
+static const xmlNode *S_find_element(const xmlNode *n, const char *name) {
+    for (; n; n = n->next) {
+        if (S_is(n, name)) return n;
+        const xmlNode *r = S_find_element(n->children, name);
+        if (r) return r;
+    }
+    return NULL;
+}
+
+static void S_html_walk(const xmlNode *n, strbuf *out, int pre) {
+    static const char *const skip[] = {"script", "style", "noscript", "template", "head", "iframe",
+                                       "object", "svg", "select", "button", "input", "textarea"};
+    static const char *const blocks[] = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr",
+                                         "table", "section", "article", "blockquote", "pre", "dd",
+                                         "dt", "ul", "ol", "center", "header", "footer", "aside",
+                                         "nav", "main", "figure", "figcaption", "caption", "hr", "form"};
+    for (; n; n = n->next) {
+        if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
+            const char *t = (const char *)n->content;
+            if (!t) continue;
+            if (pre) {
+                sb_puts(out, t);
+                continue;
+            }
+            /* Outside <pre>, a line break in the source is a space, as a browser shows it. */
+            for (; *t; t++) sb_putc(out, *t == '\n' || *t == '\r' || *t == '\t' ? ' ' : *t);
+            continue;
+        }
+        if (n->type != XML_ELEMENT_NODE) continue;
+        int skipped = 0, block = 0;
+        for (size_t i = 0; i < sizeof skip / sizeof *skip; i++) skipped |= S_is(n, skip[i]);
+        if (skipped) continue;
+        if (S_is(n, "br")) {
+            sb_putc(out, '\n');
+            continue;
+        }
+        for (size_t i = 0; i < sizeof blocks / sizeof *blocks; i++) block |= S_is(n, blocks[i]);
+        if (block) sb_putc(out, '\n');
+        else if (S_is(n, "td") || S_is(n, "th")) sb_putc(out, ' ');
+        S_html_walk(n->children, out, pre || S_is(n, "pre"));
+        if (block) sb_putc(out, '\n');
+    }
+}
+
+/* The page's text: one line per block, the content element alone when there
+ * is one. Returns 0, or an exit status after a diagnostic. */
+static int S_html(const char *path, const strbuf *raw, strbuf *text) {
+    int len = raw->len > INT_MAX ? INT_MAX : (int)raw->len;
+    htmlDocPtr doc = htmlReadMemory(raw->ptr ? raw->ptr : "", len, path, NULL,
+                                    HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
+                                    HTML_PARSE_NONET | HTML_PARSE_COMPACT);
+    if (!doc) {
+        fprintf(stderr, "%s: error: not an HTML page libxml2 can read\n", path);
+        return EXIT_CONTENT;
+    }
+    const xmlNode *root = xmlDocGetRootElement(doc);
+    const char *why = NULL;
+    const xmlNode *content = S_content_node(root, &why);
+    if (content) {
+        fprintf(stderr, "%s: note: the page's document is in its %s element: the rest of the page "
+                "(navigation, footer) is left out\n", path, why);
+        S_html_walk(content->children, text, 0);
+    } else {
+        const xmlNode *bn = S_find_element(root, "body");
+        S_html_walk(bn ? bn->children : root, text, 0);
+    }
+    xmlFreeDoc(doc);
+    if (text->oom) {
+        fprintf(stderr, "planpress: import: out of memory\n");
+        return EXIT_IO;
+    }
+    return 0;
 }
 
 /* ---- the command ------------------------------------------------------------ */
@@ -1390,9 +1509,11 @@ int import_run(const import_options *o) {
     if (kind == K_TXT) {
         text = raw;
         raw = (strbuf)STRBUF_INIT;
+    } else if (kind == K_HTML) {
+        if ((rc = S_html(path, &raw, &text)) != 0) goto done;
     } else {
         sb_free(&raw);
-        if ((rc = S_pandoc(path, kind == K_DOCX ? "docx" : "html", cap, &text)) != 0) goto done;
+        if ((rc = S_pandoc(path, "docx", cap, &text)) != 0) goto done;
     }
     int is_nul = 0;
     size_t bad = text_check_utf8(sb_str(&text), text.len, &is_nul);
@@ -1434,7 +1555,8 @@ int import_run(const import_options *o) {
     bodies bs;
     const bodies *b = S_bodies(a, o->repo, &bs);
     import_info info;
-    import_text(a, path, id, sb_str(&text), text.len, kind != K_TXT, b, &md, &log, &info);
+    import_text(a, path, id, sb_str(&text), text.len, kind == K_TXT ? 0 : kind == K_HTML ? 1 : 2, b,
+                &md, &log, &info);
     fputs(sb_str(&log), stderr);
     if (md.oom || log.oom) {
         fprintf(stderr, "planpress: import: out of memory\n");

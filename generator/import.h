@@ -1,5 +1,5 @@
 /* import.h — `planpress import`: a plan as it arrives (.docx through pandoc,
- * .html, .txt) into a content file. The text is kept, sentence by sentence and
+ * .html through libxml2's HTML parser, .txt) into a content file. The text is kept, sentence by sentence and
  * in order; the structure is added: numbering into headings, front matter from
  * what the document states, the forwarding notice as a preface, role classes
  * and ids. What was inferred and what was not is told on stderr. */
@@ -26,7 +26,7 @@ typedef struct import_options {
  * tests lower through the environment:
  *   PLANPRESS_IMPORT_MAX_BYTES      the document's size (default 64 MiB)
  *   PLANPRESS_IMPORT_TIMEOUT        seconds pandoc may take (default 120)
- *   PLANPRESS_PANDOC                the pandoc program (default "pandoc") */
+ *   PLANPRESS_PANDOC                the pandoc program (default "pandoc"), for .docx */
 int import_run(const import_options *o);
 
 /* What import_text found, for its caller and tests; strings in the arena. */
@@ -44,9 +44,10 @@ typedef struct import_info {
 
 /* Structures plain text (UTF-8, no NUL: the caller checks) into a plan:
  * front matter and Markdown appended to md, notes (`path:line:col: note:`)
- * to log. `converted`: the text is pandoc's, so notes name no line of the
- * file, and pandoc's table rules (lines of - = + |) are dropped. b may be
- * NULL (no bodies.yaml). Never fails on content. */
+ * to log. `converted`: 0 the text is the file's; 1 it is an HTML page's text,
+ * so notes name no line of the file; 2 it is pandoc's, and pandoc's table
+ * rules (lines of - = + | :) are dropped too. b may be NULL (no bodies.yaml).
+ * Never fails on content. */
 void import_text(arena *a, const char *path, const char *id, const char *text, size_t len,
                  int converted, const bodies *b, strbuf *md, strbuf *log, import_info *info);
 

@@ -76,14 +76,14 @@ static const char new_help[] =
 static const char import_help[] =
     "usage: planpress import FILE [--id ID] [--out PATH] [--force] [--repo DIR]\n"
     "\n"
-    "Turns a plan as it arrives (.docx, .html/.htm through pandoc; .txt in UTF-8\n"
-    "or GB18030) into a plan file: the text kept sentence by sentence, its\n"
+    "Turns a plan as it arrives (.docx through pandoc; .html/.htm, a gov.cn page's\n"
+    "document alone; .txt in UTF-8 or GB18030) into a plan file: the text kept, its\n"
     "numbering (第一章 一、 （一） 1. （1） ①) made headings, front matter from what\n"
     "the document states (title, issuer, 文号, dates, 征求意见稿 -> draft), a\n"
     "forwarding notice kept as a preface, role classes on sections whose titles\n"
     "say goals (目标), tasks (任务) or measures (措施/保障), ids from the numbering.\n"
     "What it inferred and what it could not is told on stderr, with a bodies.yaml\n"
-    "stanza for bodies it cannot resolve. See docs/content.md, \"Importing\".\n"
+    "stanza for bodies it cannot resolve. See docs/content.md, \"Importing a plan\".\n"
     "\n"
     "  --id ID          the plan's id (default: from the file name)\n"
     "  --out PATH       write there instead of standard output; never replaces a file\n"
@@ -91,7 +91,7 @@ static const char import_help[] =
     "  --repo DIR       resolve bodies through DIR's bodies.yaml (default: the\n"
     "                   repository enclosing the current folder)\n"
     "\n"
-    "pandoc (Debian's package) is needed for .docx and .html only.\n"
+    "pandoc (Debian's package) is needed for .docx only.\n"
     "exit status: 0 success, 1 a document that cannot be imported, 2 usage errors,\n"
     "3 I/O failures and pandoc failures (missing, killed, too slow)\n";
 

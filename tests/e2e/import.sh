@@ -1,6 +1,7 @@
 # import.sh — `planpress import`: the seed plans (as text, and as .docx made
 # with pandoc) into plans that build, with every sentence and the numbering
-# as headings; bad documents get a diagnostic, never a crash or a hang.
+# as headings; gov.cn-style pages; bad documents get a diagnostic, never a
+# crash or a hang.
 
 SEEDS="$ROOT/../shared/seeds"
 [ -d "$SEEDS" ] || SEEDS=/work/shared/seeds
@@ -153,24 +154,60 @@ t_bad_documents_get_a_diagnostic() {
 }
 
 t_pandoc_missing_slow_or_flooding() {
-    printf '<p>正文。</p>\n' > a.html
-    PLANPRESS_PANDOC=pandoc-not-installed pp import a.html
+    python3 -c 'import zipfile; z = zipfile.ZipFile("a.docx", "w"); z.writestr("word/document.xml", "<w/>"); z.close()'
+    PLANPRESS_PANDOC=pandoc-not-installed pp import a.docx
     expect_status 3
-    expect_err '^a.html: error: pandoc-not-installed is not installed'
+    expect_err '^a.docx: error: pandoc-not-installed is not installed'
     fake_pandoc 'exec sleep 60'
     local t0=$SECONDS
-    PLANPRESS_IMPORT_TIMEOUT=1 pp import a.html
+    PLANPRESS_IMPORT_TIMEOUT=1 pp import a.docx
     expect_status 3
-    expect_err '^a.html: error: .*fake-pandoc took longer than 1 s; stopped'
+    expect_err '^a.docx: error: .*fake-pandoc took longer than 1 s; stopped'
     [ $((SECONDS - t0)) -lt 20 ] || fail "the timeout took $((SECONDS - t0)) s"
     fake_pandoc 'exec yes 一二三四五六七八九十'
-    PLANPRESS_IMPORT_MAX_BYTES=100000 pp import a.html
+    PLANPRESS_IMPORT_MAX_BYTES=100000 pp import a.docx
     expect_status 1
-    expect_err "^a.html: error: the document's text is larger than 100000 bytes"
+    expect_err "^a.docx: error: the document's text is larger than 100000 bytes"
     fake_pandoc 'kill -9 $$'
-    pp import a.html
+    pp import a.docx
     expect_status 3
-    expect_err '^a.html: error: .*fake-pandoc was killed by signal 9'
+    expect_err '^a.docx: error: .*fake-pandoc was killed by signal 9'
+    # HTML is read without pandoc.
+    printf '<p>规划</p><p>一、总则</p><p>正文。</p>\n' > a.html
+    PLANPRESS_PANDOC=pandoc-not-installed pp import a.html
+    expect_status 0
+    grep -q '^## 一、总则' <<<"$out" || fail "a.html: $out"
+}
+
+t_gov_page_content_alone_in_its_charset() {
+    # A gov.cn-style page in GB2312: navigation and footer around #UCAP-CONTENT.
+    cat > nav.html <<'HTML'
+<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312"><title>某页</title></head><body>
+<div class="nav"><a href="/">首页</a> | <a href="/zhengce/">政策</a></div>
+<div class="pages_content" id="UCAP-CONTENT">
+<p>国务院关于加快推进某某的指导意见</p>
+<p>国发〔2018〕42号</p>
+<p>各省、自治区、直辖市人民政府：</p>
+<p>一、总体要求</p>
+<p>（一）指导思想。全面贯彻
+党的精神。<br>第二行。</p>
+<p>国务院</p><p>2018年12月21日</p>
+<p>（此件公开发布）</p>
+</div>
+<div class="footer">版权所有：中国政府网 &nbsp; 主办单位：国务院办公厅</div>
+</body></html>
+HTML
+    iconv -f UTF-8 -t GB2312 nav.html > gov.html
+    pp import gov.html --id gov
+    expect_status 0
+    expect_err '^gov.html: note: the page.s document is in its #UCAP-CONTENT element'
+    grep -q '^title: "国务院关于加快推进某某的指导意见"' <<<"$out" || fail "title: $out"
+    grep -q '^number: "国发〔2018〕42号"' <<<"$out" || fail "number"
+    grep -q '^date: 2018-12-21' <<<"$out" || fail "date"
+    grep -q '^### （一）指导思想。$' <<<"$out" || fail "heading: $out"
+    grep -q '^全面贯彻 党的精神。$' <<<"$out" || fail "a line break in the source is a space: $out"
+    grep -q '^第二行。$' <<<"$out" || fail "<br> is a line"
+    if grep -q '首页\|版权所有' <<<"$out"; then fail "navigation or footer imported: $out"; fi
 }
 
 t_out_never_overwrites_without_force() {
@@ -198,7 +235,6 @@ t_gb18030_text_and_a_gov_page() {
     expect_status 0
     expect_err 'gb.txt: note: not UTF-8: read as GB18030'
     grep -q '^title: "2018年扬州市科协工作要点"' <<<"$out" || fail "title: $(head -5 <<<"$out")"
-    command -v pandoc >/dev/null || fail "pandoc is not installed"
     cat > page.html <<'HTML'
 <!DOCTYPE html><html><head><meta charset="utf-8"><title>国务院关于印发某规划的通知</title>
 <style>p{color:red}</style><script>var x = "不要";</script></head><body>
@@ -223,12 +259,12 @@ HTML
     grep -q '^issuer: gov' <<<"$out" || fail "issuer"
     grep -q '^period: "2018-2022"' <<<"$out" || fail "period"
     grep -q '^> 现将《某某发展规划（2018—2022年）》印发给你们' <<<"$out" || fail "preface"
+    grep -q '^> 发文字号： 国发〔2018〕42号$' <<<"$out" || fail "table cells: $out"
     grep -q '^## 一、发展目标 {#g1 .goal}' <<<"$out" || fail "goal: $out"
     grep -q '^## 二、重点任务 {.tasks}' <<<"$out" || fail "tasks"
     grep -q '^### （一）建设平台。 {#t1}' <<<"$out" || fail "task t1: $out"
     if grep -q '不要' <<<"$out"; then fail "script text imported"; fi
-    if grep -q -- '^> \\---' <<<"$out"; then fail "pandoc's table rules imported"; fi
-    expect_err '^page.html: note: title: 某某发展规划（2018—2022年）$'   # pandoc's lines are not the file's
+    expect_err '^page.html: note: title: 某某发展规划（2018—2022年）$'   # no line: the text is the page's
     expect_err 'body "某不存在的局" is not in bodies.yaml'
     expect_err '^- id: name-[0-9a-f]{8}$'
     expect_err '^  name: "某不存在的局"$'
