@@ -403,6 +403,20 @@ static int S_parentheticals(const char *s) {
     return 1;
 }
 
+/* <…> and 〈…〉 as 《…》, to compare titles. */
+static char *S_bracket_norm(arena *a, const char *s) {
+    strbuf t = STRBUF_INIT;
+    size_t n = strlen(s);
+    for (size_t j = 0; j < n; j += S_clen(s + j)) {
+        if (s[j] == '<' || S_at(s + j, n - j, "〈")) sb_puts(&t, "《");
+        else if (s[j] == '>' || S_at(s + j, n - j, "〉")) sb_puts(&t, "》");
+        else sb_append(&t, s + j, S_clen(s + j));
+    }
+    char *r = arena_strdup(a, sb_str(&t));
+    sb_free(&t);
+    return r;
+}
+
 /* The contents of every 《…》 (and <…>, 〈…〉 inside them) in s. */
 typedef struct cand {
     char *t;
@@ -437,30 +451,47 @@ static void S_candidates(ctx *c, size_t upto, cand **out, size_t *nout) {
             depth--;
             if (depth < 16 && i > stack[depth]) {
                 /* Inner brackets of any kind count as 《》 when comparing. */
-                strbuf t = STRBUF_INIT;
-                for (size_t j = stack[depth]; j < i; j += S_clen(s + j)) {
-                    if (s[j] == '<' || S_at(s + j, i - j, "〈")) sb_puts(&t, "《");
-                    else if (s[j] == '>' || S_at(s + j, i - j, "〉")) sb_puts(&t, "》");
-                    else sb_append(&t, s + j, S_clen(s + j));
-                }
+                char *t = S_bracket_norm(c->a, arena_strndup(c->a, s + stack[depth], i - stack[depth]));
                 *out = arena_grow(c->a, *out, sizeof **out, &cap, *nout + 1);
-                (*out)[(*nout)++] = (cand){arena_strdup(c->a, sb_str(&t)), line};
-                sb_free(&t);
+                (*out)[(*nout)++] = (cand){t, line};
             }
         }
     }
     sb_free(&h);
 }
 
-static char *S_bracket_norm(arena *a, const char *s) {
+/* The first `chars` characters (spaces not counted) of lines L[j..j+n), as
+ * printed: a run of spaces is dropped, but kept as one space between two
+ * Latin letters or digits (中文 titles are often spaced out; English ones not). */
+static const char *S_title_text(ctx *c, size_t j, size_t n, size_t chars) {
     strbuf t = STRBUF_INIT;
-    size_t n = strlen(s);
-    for (size_t j = 0; j < n; j += S_clen(s + j)) {
-        if (s[j] == '<' || S_at(s + j, n - j, "〈")) sb_puts(&t, "《");
-        else if (s[j] == '>' || S_at(s + j, n - j, "〉")) sb_puts(&t, "》");
-        else sb_append(&t, s + j, S_clen(s + j));
+    int pending = 0;
+    for (size_t l = j; l < j + n && chars; l++) {
+        const char *s = c->L[l].s;
+        size_t len = c->L[l].n;
+        for (size_t i = 0; i < len && chars;) {
+            size_t k = S_space(s + i, len - i);
+            if (k) {
+                pending = 1;
+                i += k;
+                continue;
+            }
+            unsigned char ch = (unsigned char)s[i];
+            int alnum = ch < 0x80 && (((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z') || (ch >= '0' && ch <= '9'));
+            if (pending && alnum && t.len) {
+                unsigned char prev = (unsigned char)t.ptr[t.len - 1];
+                if (prev < 0x80 && (((prev | 0x20) >= 'a' && (prev | 0x20) <= 'z') || (prev >= '0' && prev <= '9')))
+                    sb_putc(&t, ' ');
+            }
+            pending = 0;
+            size_t cl = S_clen(s + i);
+            sb_append(&t, s + i, cl);
+            i += cl;
+            chars--;
+        }
+        pending = 1; /* a line break is a space */
     }
-    char *r = arena_strdup(a, sb_str(&t));
+    const char *r = arena_strdup(c->a, sb_str(&t));
     sb_free(&t);
     return r;
 }
@@ -485,8 +516,7 @@ static const char *S_title(ctx *c, size_t upto, size_t *ts, size_t *tn) {
                     sb_free(&cat);
                     *ts = j;
                     *tn = k + 1;
-                    /* The title as printed on those lines (spaces inside dropped). */
-                    return S_squeeze(c->a, cs[i].t, tl);
+                    return S_title_text(c, j, k + 1, S_chars(cs[i].t, tl));
                 }
             }
         }
@@ -497,7 +527,7 @@ static const char *S_title(ctx *c, size_t upto, size_t *ts, size_t *tn) {
     if (upto && S_title_like(&c->L[0]) && !import_numbering(c->L[0].s, &k, &v)) {
         *ts = 0;
         *tn = 1;
-        return S_squeeze(c->a, c->L[0].s, c->L[0].n);
+        return S_title_text(c, 0, 1, c->L[0].n);
     }
     *ts = *tn = 0;
     return NULL;

@@ -252,3 +252,17 @@ TEST(import_date_and_issuer_under_the_closing_signature) {
     CHECK_CONTAINS(md, "\n\n国发〔2018〕42号\n\n各省、自治区、直辖市人民政府：\n\n## 一、总体要求\n");
     free(md);
 }
+
+TEST(import_title_as_printed) {
+    import_info info;
+    char *md = S_import("关于印发《Digital  Guangdong 2025 工作要点》的通知\n现将《Digital Guangdong 2025工作要点》印发。\n"
+                        "Digital\nGuangdong 2025 工作 要点\n（征求意见稿）\n一、总则\n",
+                        &info, NULL);
+    CHECK_STR(info.title, "Digital Guangdong 2025工作要点");
+    CHECK(info.title_lines == 2);
+    CHECK(info.draft);
+    free(md);
+    md = S_import("关于深化湖北省科协所属学会改革的 实施意见\n一、指导思想\n", &info, NULL);
+    CHECK_STR(info.title, "关于深化湖北省科协所属学会改革的实施意见");
+    free(md);
+}
