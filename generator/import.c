@@ -833,43 +833,67 @@ static void S_roles(ctx *c, body_state *bs) {
     }
 }
 
-/* The bodies that the 分工 phrases of headings (at their end or their first
- * paragraph's) name; unknown ones are collected. */
+/* A name as its phrase gives it, as the build resolves it: with the level
+ * prefix its list carries (省工业和信息化厅、科技厅 → 省科技厅) when that is a
+ * known body or the bare name is not; 国家 only when it makes a known body. */
+static const char *S_carried(ctx *c, const resp_name *nm, body_match *m) {
+    const body *f = NULL, *o = NULL;
+    if (!nm->prefix) {
+        *m = c->b ? bodies_resolve(c->b, nm->name, c->info->issuer, &f, &o) : BODY_UNKNOWN;
+        return nm->name;
+    }
+    const char *full = arena_printf(c->a, "%s%s", nm->prefix, nm->name);
+    if (c->b && (*m = bodies_resolve(c->b, full, c->info->issuer, &f, &o)) != BODY_UNKNOWN) return full;
+    if (c->b && (*m = bodies_resolve(c->b, nm->name, c->info->issuer, &f, &o)) != BODY_UNKNOWN) return nm->name;
+    *m = BODY_UNKNOWN;
+    return strcmp(nm->prefix, "国家") == 0 ? nm->name : full;
+}
+
+/* The bodies that the 分工 phrases of a section name — at the end of its
+ * heading or of any of its paragraphs (a phrase may stand in a paragraph of its
+ * own after the task's text) — for every heading, since role classes may be
+ * added by hand later. Unknown ones are collected; collective parties
+ * (各有关单位) are shown as written and never proposed as bodies. */
 static void S_responsibility(ctx *c, body_state *bs, const char ***unknown, size_t *nunk, size_t *ucap) {
+    int parties = 0, headed = 0;
     for (size_t i = 0; i < bs->n; i++) {
-        para *p = &bs->p[i];
-        if (!p->level) continue; /* every heading: role classes may be added later */
-        const para *texts[2] = {p, i + 1 < bs->n && !bs->p[i + 1].level ? &bs->p[i + 1] : NULL};
-        for (int k = 0; k < 2; k++) {
-            if (!texts[k]) continue;
-            resp r;
-            int rc = resp_parse(c->a, texts[k]->s, texts[k]->n, &r);
-            if (rc < 0) {
-                S_note(c, texts[k]->line, "the responsibility phrase here is malformed (%s): check will report it",
-                       r.error ? r.error : "?");
-                break;
+        const para *t = &bs->p[i];
+        headed |= t->level > 0;
+        if (!headed) continue; /* the introduction, before the first heading */
+        resp r;
+        int rc = resp_parse(c->a, t->s, t->n, &r);
+        if (rc < 0) {
+            S_note(c, t->line, "the responsibility phrase here is not read (%s): check will report it",
+                   r.error ? r.error : "?");
+            continue;
+        }
+        if (rc == 0) continue;
+        for (size_t j = 0; j < r.n; j++) {
+            body_match m;
+            const body *f = NULL, *o = NULL;
+            const char *nm = S_carried(c, &r.names[j], &m);
+            if (m == BODY_FOUND) continue;
+            if (m == BODY_AMBIGUOUS) {
+                bodies_resolve(c->b, nm, c->info->issuer, &f, &o);
+                S_note(c, t->line, "body \"%s\" is ambiguous (%s or %s)", nm, f->id, o->id);
+                continue;
             }
-            if (rc == 0) continue;
-            for (size_t j = 0; j < r.n; j++) {
-                const body *f = NULL, *o = NULL;
-                const char *nm = r.names[j].name;
-                body_match m = c->b ? bodies_resolve(c->b, nm, c->info->issuer, &f, &o) : BODY_UNKNOWN;
-                if (m == BODY_FOUND) continue;
-                if (m == BODY_AMBIGUOUS) {
-                    S_note(c, texts[k]->line, "body \"%s\" is ambiguous (%s or %s)", nm, f->id, o->id);
-                    continue;
-                }
-                size_t u;
-                for (u = 0; u < *nunk; u++)
-                    if (strcmp((*unknown)[u], nm) == 0) break;
-                if (u < *nunk) continue;
-                *unknown = arena_grow(c->a, *unknown, sizeof **unknown, ucap, *nunk + 1);
-                (*unknown)[(*nunk)++] = nm;
-                S_note(c, texts[k]->line, "body \"%s\" is not in bodies.yaml", nm);
+            if (r.names[j].role == RESP_PARTY) {
+                if (!parties++)
+                    S_note(c, t->line, "\"%s\" is a collective party: shown as written, no body "
+                           "(bodies.yaml may declare one to give it a page)", nm);
+                continue;
             }
-            break; /* the heading's phrase wins over the paragraph's */
+            size_t u;
+            for (u = 0; u < *nunk; u++)
+                if (strcmp((*unknown)[u], nm) == 0) break;
+            if (u < *nunk) continue;
+            *unknown = arena_grow(c->a, *unknown, sizeof **unknown, ucap, *nunk + 1);
+            (*unknown)[(*nunk)++] = nm;
+            S_note(c, t->line, "body \"%s\" is not in bodies.yaml", nm);
         }
     }
+    if (parties > 1) S_note(c, 0, "%d names of collective parties shown as written", parties);
 }
 
 void import_text(arena *a, const char *path, const char *id, const char *text, size_t len,

@@ -247,6 +247,8 @@ t_gb18030_text_and_a_gov_page() {
 <p>一、发展目标</p><p>到2022年，某某达到10%。</p>
 <p>二、重点任务</p><p>（一）建设平台。加快建设。（省科技厅牵头，省发展改革委、某不存在的局按职责分工负责）</p>
 <p>（二）培养人才。</p>
+<p>加快培养。</p>
+<p>（省工业和信息化厅、科技厅，各地级以上市人民政府按职责分工负责）</p>
 </body></html>
 HTML
     mkdir r && git -C r init -q && mkdir r/content
@@ -265,8 +267,12 @@ HTML
     grep -q '^### （一）建设平台。 {#t1}' <<<"$out" || fail "task t1: $out"
     if grep -q '不要' <<<"$out"; then fail "script text imported"; fi
     expect_err '^page.html: note: title: 某某发展规划（2018—2022年）$'   # no line: the text is the page's
-    expect_err 'body "某不存在的局" is not in bodies.yaml'
+    expect_err 'body "省某不存在的局" is not in bodies.yaml'   # the prefix its list carries
     expect_err '^- id: name-[0-9a-f]{8}$'
-    expect_err '^  name: "某不存在的局"$'
+    expect_err '^  name: "省某不存在的局"$'
     if grep -q 'not in bodies.yaml' <<<"$(grep '省科技厅\|省发展改革委' <<<"$err")"; then fail "known bodies reported unknown"; fi
+    # a phrase in a paragraph of its own; a prefix carried along its list; a collective party
+    expect_err 'body "省工业和信息化厅" is not in bodies.yaml'
+    expect_err '"各地级以上市人民政府" is a collective party: shown as written'
+    if grep -q '^  name: "各地级以上市人民政府"' <<<"$err"; then fail "a collective party proposed as a body"; fi
 }
