@@ -3,7 +3,7 @@
 
 PREFIX ?= /usr/local
 CC ?= cc
-PKGS := libgit2 libcmark-gfm lua5.4 yaml-0.1 libmicrohttpd zlib
+PKGS := libgit2 libcmark-gfm lua5.4 yaml-0.1 libmicrohttpd zlib libxml-2.0
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -100,6 +100,8 @@ test: test-deps
 	$(Q)$(MAKE) --no-print-directory $(BIN) $(ASAN_BIN) $(UNIT_BIN) $(FUZZ_BINS)
 	$(Q)tests/run
 
+# Run-time dependencies besides the linked libraries: pandoc, for
+# `planpress import` of .docx only (README.md).
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/planpress/themes
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/planpress

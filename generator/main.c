@@ -1,4 +1,4 @@
-/* main.c — the command line: `build`, `check`, `new`, `help`, `--version`. */
+/* main.c — the command line: `build`, `check`, `new`, `import`, `help`, `--version`. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "build.h"
+#include "import.h"
 #include "serve.h"
 #include "text.h"
 
@@ -19,6 +20,7 @@ static const char usage_text[] =
     "  check   validate the content; write nothing\n"
     "  serve   preview the site on 127.0.0.1, rebuilt when the source changes\n"
     "  new     scaffold a file: planpress new plan|indicator|body ID\n"
+    "  import  a .docx/.html/.txt plan into a content file: planpress import FILE\n"
     "  help    help on a command: planpress help build\n"
     "\n"
     "  planpress --version | --help\n";
@@ -73,6 +75,28 @@ static const char new_help[] =
     "shape, or appends an entry to content/bodies.yaml, in the working tree.\n"
     "ID is lowercase letters, digits and '-'. Existing files are never overwritten.\n";
 
+static const char import_help[] =
+    "usage: planpress import FILE [--id ID] [--out PATH] [--force] [--repo DIR]\n"
+    "\n"
+    "Turns a plan as it arrives (.docx through pandoc; .html/.htm, a gov.cn page's\n"
+    "document alone; .txt in UTF-8 or GB18030) into a plan file: the text kept, its\n"
+    "numbering (第一章 一、 （一） 1. （1） ①) made headings, front matter from what\n"
+    "the document states (title, issuer, 文号, dates, 征求意见稿 -> draft), a\n"
+    "forwarding notice kept as a preface, role classes on sections whose titles\n"
+    "say goals (目标), tasks (任务) or measures (措施/保障), ids from the numbering.\n"
+    "What it inferred and what it could not is told on stderr, with a bodies.yaml\n"
+    "stanza for bodies it cannot resolve. See docs/content.md, \"Importing a plan\".\n"
+    "\n"
+    "  --id ID          the plan's id (default: from the file name)\n"
+    "  --out PATH       write there instead of standard output; never replaces a file\n"
+    "  --force          let --out replace an existing file\n"
+    "  --repo DIR       resolve bodies through DIR's bodies.yaml (default: the\n"
+    "                   repository enclosing the current folder)\n"
+    "\n"
+    "pandoc (Debian's package) is needed for .docx only.\n"
+    "exit status: 0 success, 1 a document that cannot be imported, 2 usage errors,\n"
+    "3 I/O failures and pandoc failures (missing, killed, too slow)\n";
+
 __attribute__((format(printf, 1, 2))) static int S_usage_error(const char *fmt, ...);
 static int S_usage_error(const char *fmt, ...) {
     va_list ap;
@@ -90,6 +114,7 @@ static int S_help(const char *cmd) {
     else if (strcmp(cmd, "check") == 0) fputs(check_help, stdout);
     else if (strcmp(cmd, "new") == 0) fputs(new_help, stdout);
     else if (strcmp(cmd, "serve") == 0) fputs(serve_help, stdout);
+    else if (strcmp(cmd, "import") == 0) fputs(import_help, stdout);
     else if (strcmp(cmd, "help") == 0) fputs(usage_text, stdout);
     else return S_usage_error("no such command: %s", cmd);
     return EXIT_OK;
@@ -278,6 +303,42 @@ static int S_new(const build_options *o, const char *what, const char *id) {
     return S_usage_error("new what? plan, indicator or body, not \"%s\"", what);
 }
 
+/* ---- import -------------------------------------------------------------- */
+
+static int S_import(int argc, char **argv) {
+    enum { I_ID = 300, I_OUT, I_REPO, I_FORCE, I_HELP };
+    static const struct option opts[] = {
+        {"id", required_argument, NULL, I_ID},     {"out", required_argument, NULL, I_OUT},
+        {"repo", required_argument, NULL, I_REPO}, {"force", no_argument, NULL, I_FORCE},
+        {"help", no_argument, NULL, I_HELP},       {NULL, 0, NULL, 0},
+    };
+    import_options io = {0};
+    optind = 1;
+    opterr = 0;
+    for (;;) {
+        int c = getopt_long(argc, argv, "-", opts, NULL);
+        if (c == -1) break;
+        switch (c) {
+        case 1:
+            if (io.file) return S_usage_error("unexpected argument: %s", optarg);
+            io.file = optarg;
+            break;
+        case I_ID: io.id = optarg; break;
+        case I_OUT:
+            if (!*optarg) return S_usage_error("--out needs a path%s", "");
+            io.out = optarg;
+            break;
+        case I_REPO: io.repo = optarg; break;
+        case I_FORCE: io.force = 1; break;
+        case I_HELP: return S_help("import");
+        case ':': return S_usage_error("option %s needs a value", argv[optind - 1]);
+        default: return S_usage_error("unknown option: %s", argv[optind - 1]);
+        }
+    }
+    if (!io.file) return S_usage_error("usage: planpress import FILE [--id ID] [--out PATH]%s", "");
+    return import_run(&io);
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fputs(usage_text, stderr);
@@ -290,6 +351,8 @@ int main(int argc, char **argv) {
     }
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) return S_help(NULL);
     if (strcmp(cmd, "help") == 0) return S_help(argc > 2 ? argv[2] : NULL);
+
+    if (strcmp(cmd, "import") == 0) return S_import(argc - 1, argv + 1);
 
     build_options o = {0};
     o.ref = "HEAD";
