@@ -1049,13 +1049,20 @@ static int S_assign_anchors(render_ctx *c) {
 /* ---------------------------------------------------------------------- */
 /* HTML                                                                   */
 
+#define S_TABLE_OPEN "<div class=\"table-scroll\" tabindex=\"0\">\n<table>"
+#define S_TABLE_CLOSE "</table>\n</div>"
+
 /* Copies cmark's HTML into the arena, giving the k-th `<hN>`/`<li>` the
  * anchor of the k-th heading/item tag. Anchors are [a-z0-9_-] and non-ASCII
- * bytes (slugs) or [a-z0-9-] (ids), so they need no escaping. */
+ * bytes (slugs) or [a-z0-9-] (ids), so they need no escaping. A table goes
+ * into a box that scrolls sideways and can be focused, so that a keyboard
+ * scrolls it too (WCAG 2.1.1). */
 static int S_copy_html(render_ctx *c, const char *html, md_doc *out) {
     size_t hl = strlen(html), extra = 0;
     for (size_t t = 0; t < c->ntags; t++)
         if (c->tags[t] >= 0) extra += strlen(c->blocks[c->tags[t]].anchor) + 6;
+    for (const char *tb = html; (tb = strstr(tb, "<table>")) != NULL; tb += 7)
+        extra += sizeof S_TABLE_OPEN + sizeof S_TABLE_CLOSE;
     /* a block of its own: roles.c may replace it with a marked copy */
     char *o = arena_alloc_own(c->a, hl + extra + 1), *w = o;
     const char *p = html, *end = html + hl, *q;
@@ -1067,6 +1074,17 @@ static int S_copy_html(render_ctx *c, const char *html, md_doc *out) {
         int heading = end - q >= 4 && q[1] == 'h' && q[2] >= '1' && q[2] <= '6' && q[3] == '>';
         int item = end - q >= 4 && q[1] == 'l' && q[2] == 'i' && q[3] == '>';
         if (!heading && !item) {
+            int open = end - q >= 7 && memcmp(q, "<table>", 7) == 0;
+            if (open || (end - q >= 8 && memcmp(q, "</table>", 8) == 0)) {
+                const char *rep = open ? S_TABLE_OPEN : S_TABLE_CLOSE;
+                size_t rl = open ? sizeof S_TABLE_OPEN - 1 : sizeof S_TABLE_CLOSE - 1;
+                memcpy(w, p, (size_t)(q - p));
+                w += q - p;
+                memcpy(w, rep, rl);
+                w += rl;
+                p = q + (open ? 7 : 8);
+                continue;
+            }
             if (end - q >= 5 && memcmp(q, "</li>", 5) == 0 && li_depth > 0) {
                 int bi = li_stack[--li_depth];
                 if (bi >= 0) c->blocks[bi].html_end = (size_t)(w - o) + (size_t)(q - p) + 5;

@@ -1,0 +1,184 @@
+// conformance.test.mjs — every page kind as real clients check it: the W3C Nu
+// HTML checker (npm's vnu-jar, run with java) over every page of the example
+// site and of an English site, and axe-core (WCAG 2.1 A and AA rules) in
+// headless Chromium on one page of each kind, at 1280 and 390 px, on both.
+//
+//   SITE_DIR=/tmp/site node --test tests/browser/conformance.test.mjs
+//
+// SITE_DIR   the example site, built (required; without it the tests are skipped)
+// PLANPRESS  the binary that builds the English site (default build/planpress)
+// CHROMIUM   the browser (default /usr/bin/chromium); JAVA (default java)
+//
+// The English site is built from fixtures/en/ by make-en-site.sh: an English
+// plan with goals, tasks, measures, a table and indicators, and a Chinese plan.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(here, '..', '..');
+const require = createRequire(import.meta.url);
+const SITE_DIR = process.env.SITE_DIR ? path.resolve(process.env.SITE_DIR) : '';
+const PLANPRESS = process.env.PLANPRESS || path.join(repoRoot, 'build', 'planpress');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const JAVA = process.env.JAVA || 'java';
+const skip = SITE_DIR ? false : 'SITE_DIR is not set: build a site and point SITE_DIR at it';
+
+const WIDTHS = [{ width: 1280, height: 900 }, { width: 390, height: 844 }];
+const WCAG = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+// The kind of a page from its path in the site.
+const KINDS = [
+  ['index', /^index\.html$/], ['404', /^404\.html$/],
+  ['search', /^search\/index\.html$/], ['changes', /^changes\/index\.html$/],
+  ['bodies', /^bodies\/index\.html$/], ['body', /^bodies\/[^/]+\/index\.html$/],
+  ['indicators', /^indicators\/index\.html$/], ['indicator', /^indicators\/[^/]+\/index\.html$/],
+  ['page', /^pages\/.+\/index\.html$/],
+  ['plan', /^plans\/[^/]+\/index\.html$/], ['matrix', /^plans\/[^/]+\/matrix\/index\.html$/],
+  ['history', /^plans\/[^/]+\/history\/index\.html$/],
+  ['revision', /^plans\/[^/]+\/history\/[^/]+\/index\.html$/],
+  ['diff', /^plans\/[^/]+\/diff\/[^/]+\/index\.html$/],
+  ['goal', /^plans\/[^/]+\/goals\/[^/]+\/index\.html$/],
+  ['task', /^plans\/[^/]+\/tasks\/[^/]+\/index\.html$/],
+  ['measure', /^plans\/[^/]+\/measures\/[^/]+\/index\.html$/],
+];
+
+function htmlFiles(dir) {
+  const out = [];
+  const walk = (d, rel) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const r = rel + e.name;
+      if (e.isDirectory()) walk(path.join(d, e.name), r + '/');
+      else if (e.name.endsWith('.html')) out.push(r);
+    }
+  };
+  walk(dir, '');
+  return out.sort();
+}
+
+// One page of each kind (the first in path order), plus pages that matter:
+// a task that is a list item and one that is a heading, search with a query.
+function pagesByKind(dir, extra) {
+  const files = htmlFiles(dir);
+  const picked = new Map();
+  for (const f of files) {
+    for (const [kind, re] of KINDS) {
+      if (re.test(f) && !picked.has(kind)) picked.set(kind, f);
+    }
+  }
+  for (const [kind] of KINDS) assert.ok(picked.has(kind), `no ${kind} page in ${dir}`);
+  const urls = [...picked.entries()].map(([kind, f]) =>
+    ({ kind, url: f === 'index.html' ? '' : f.replace(/index\.html$/, '') }));
+  return urls.concat(extra);
+}
+
+function serve(root) {
+  const server = http.createServer((req, res) => {
+    const rel = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    let file = path.join(root, rel);
+    if (!file.startsWith(root)) return res.writeHead(403).end();
+    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
+    const types = { '.html': 'text/html; charset=utf-8', '.css': 'text/css', '.js': 'text/javascript',
+      '.json': 'application/json', '.svg': 'image/svg+xml' };
+    if (!fs.existsSync(file)) {
+      res.writeHead(404, { 'Content-Type': types['.html'] });
+      return res.end(fs.readFileSync(path.join(root, '404.html')));
+    }
+    res.writeHead(200, { 'Content-Type': types[path.extname(file)] || 'application/octet-stream' });
+    res.end(fs.readFileSync(file));
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+let tmp, enSite, browser;
+const servers = [];
+
+before(async () => {
+  if (skip) return;
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'planpress-conformance-'));
+  const repo = path.join(tmp, 'en');
+  enSite = path.join(tmp, 'en-site');
+  execFileSync(path.join(here, 'make-en-site.sh'), [repo]);
+  execFileSync(PLANPRESS, ['build', '--repo', repo, '--out', enSite, '--quiet']);
+  const { chromium } = await import('playwright-core');
+  browser = await chromium.launch({
+    executablePath: CHROMIUM, headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+  });
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  for (const s of servers) await new Promise((r) => s.close(r));
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+// ---- the Nu HTML checker --------------------------------------------------------
+
+test('vnu: no error on any page of the example and the English site', { skip }, () => {
+  const jar = require.resolve('vnu-jar/build/dist/vnu.jar');
+  // vnu writes its JSON report to stderr; its status is 1 when it found errors
+  const r = spawnSync(JAVA, ['-Xss4m', '-jar', jar, '--errors-only', '--format', 'json',
+    '--skip-non-html', SITE_DIR, enSite], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  assert.ok(r.status === 0 || r.status === 1, `vnu failed (${r.status}): ${r.error || ''} ${r.stderr}`);
+  const text = r.stderr.trim() || '{"messages":[]}';
+  const msgs = JSON.parse(text).messages.filter((m) => m.type === 'error');
+  const pages = new Set(msgs.map((m) => m.url)).size;
+  const list = msgs.slice(0, 30).map((m) =>
+    `  ${m.url.replace(/^file:/, '')}:${m.lastLine}:${m.firstColumn ?? m.lastColumn}: ${m.message}`);
+  assert.equal(msgs.length, 0, `${msgs.length} vnu errors on ${pages} pages:\n${list.join('\n')}`);
+});
+
+// ---- axe-core ----------------------------------------------------------------------
+
+async function axeSite(dir, extra) {
+  const server = await serve(dir);
+  servers.push(server);
+  const base = `http://127.0.0.1:${server.address().port}/`;
+  const pages = pagesByKind(dir, extra);
+  const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+  const problems = [];
+  for (const viewport of WIDTHS) {
+    const context = await browser.newContext({ viewport });
+    const page = await context.newPage();
+    for (const { kind, url } of pages) {
+      await page.goto(base + url, { waitUntil: 'load' });
+      if (kind === 'search-query') {
+        await page.waitForSelector('#search-app[data-state="results"]', { timeout: 15000 });
+      }
+      await page.evaluate(axeSource);
+      const res = await page.evaluate((tags) => window.axe.run(document, {
+        runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] }), WCAG);
+      for (const v of res.violations) {
+        problems.push(`${viewport.width}px ${kind} /${url}: ${v.id} (${v.impact}) ${v.help}: ` +
+          v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', '));
+      }
+    }
+    await context.close();
+  }
+  return problems;
+}
+
+test('axe-core: no WCAG 2.1 A/AA violation on any page kind of the example site, 1280 and 390 px', { skip }, async () => {
+  const problems = await axeSite(SITE_DIR, [
+    { kind: 'task (list item)', url: 'plans/yangzhou-cast-2018/tasks/t3-3/' },
+    { kind: 'task (heading)', url: 'plans/hubei-cast-13th/tasks/t6/' },
+    { kind: 'search-query', url: 'search/?q=%E7%A7%91%E6%99%AE' },
+  ]);
+  assert.equal(problems.length, 0, `${problems.length} axe violations:\n${problems.join('\n')}`);
+});
+
+test('axe-core: no WCAG 2.1 A/AA violation on any page kind of the English site, 1280 and 390 px', { skip }, async () => {
+  const problems = await axeSite(enSite, [
+    { kind: 'task (list item)', url: 'plans/riverside-2025/tasks/t1-1/' },
+    { kind: 'search-query', url: 'search/?q=bus' },
+  ]);
+  assert.equal(problems.length, 0, `${problems.length} axe violations:\n${problems.join('\n')}`);
+});
