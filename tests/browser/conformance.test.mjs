@@ -182,3 +182,40 @@ test('axe-core: no WCAG 2.1 A/AA violation on any page kind of the English site,
   ]);
   assert.equal(problems.length, 0, `${problems.length} axe violations:\n${problems.join('\n')}`);
 });
+
+// ---- titles ---------------------------------------------------------------------------
+
+function headTitle(file) {
+  const head = fs.readFileSync(file, 'utf8').split('</head>')[0];
+  const m = head.match(/<title>([^<]*)<\/title>/);
+  return m ? m[1] : '';
+}
+
+test('every page has a title of its own that says where it is: page - plan - site', { skip }, () => {
+  for (const dir of [SITE_DIR, enSite]) {
+    const site = headTitle(path.join(dir, 'index.html'));
+    const seen = new Map();
+    for (const f of htmlFiles(dir)) {
+      const title = headTitle(path.join(dir, f));
+      assert.ok(title.endsWith(site), `${f}: "${title}" does not end with the site's title`);
+      assert.ok(f === 'index.html' || title !== site, `${f}: the title is the site's alone`);
+      assert.ok(!seen.has(title), `${f} and ${seen.get(title)} share the title "${title}"`);
+      seen.set(title, f);
+      const plan = f.match(/^plans\/([^/]+)\/(?:matrix|history|diff|goals|tasks|measures)\//);
+      if (plan) {
+        const planTitle = headTitle(path.join(dir, 'plans', plan[1], 'index.html'));
+        assert.ok(title.endsWith(planTitle), `${f}: "${title}" does not name its plan ("${planTitle}")`);
+      }
+    }
+  }
+});
+
+test('the search page\'s title says what was searched for', { skip }, async () => {
+  const server = await serve(enSite);
+  servers.push(server);
+  const page = await browser.newPage();
+  await page.goto(`http://127.0.0.1:${server.address().port}/search/?q=bus`);
+  await page.waitForSelector('#search-app[data-state="results"]', { timeout: 15000 });
+  assert.equal(await page.title(), 'Results for “bus” - Search - Riverside Development Plans');
+  await page.close();
+});
