@@ -219,3 +219,43 @@ test('the search page\'s title says what was searched for', { skip }, async () =
   assert.equal(await page.title(), 'Results for “bus” - Search - Riverside Development Plans');
   await page.close();
 });
+
+// ---- phones: the matrix and the indicators table ---------------------------------------
+
+test('on a phone the matrix is a list body by body, the indicators table shows its status; status links filter', { skip }, async () => {
+  const server = await serve(enSite);
+  servers.push(server);
+  const base = `http://127.0.0.1:${server.address().port}/`;
+  const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  await phone.goto(base + 'plans/riverside-2025/matrix/');
+  assert.equal(await phone.isVisible('.matrix-wrap'), false, 'the wide table is hidden on a phone');
+  assert.equal(await phone.isVisible('.matrix-by-body'), true, 'the list by body is shown on a phone');
+  const bodies = await phone.$$eval('.matrix-by-body h3', (hs) => hs.map((h) => h.textContent));
+  assert.ok(bodies.includes('Riverside Transport Agency') && bodies.includes('No body named'), bodies.join(', '));
+  await phone.goto(base + 'indicators/');
+  const right = await phone.$eval('.indicators-table thead th:nth-child(2)', (th) =>
+    ({ text: th.textContent, right: th.getBoundingClientRect().right }));
+  assert.equal(right.text, 'Status');
+  assert.ok(right.right <= 390, `the status column ends at ${right.right} px, off a 390 px screen`);
+  await phone.close();
+
+  const desk = await browser.newPage({ viewport: { width: 1280, height: 300 } }); // the matrix is higher
+  await desk.goto(base + 'plans/riverside-2025/matrix/');
+  assert.equal(await desk.isVisible('.matrix-by-body'), false);
+  // the header row stays in view when the table scrolls
+  const top = await desk.evaluate(() => {
+    const wrap = document.querySelector('.matrix-wrap');
+    wrap.scrollTop = wrap.scrollHeight;
+    const th = document.querySelector('.matrix-table thead th:nth-child(2)');
+    return th.getBoundingClientRect().top - wrap.getBoundingClientRect().top;
+  });
+  assert.ok(top >= 0 && top < 5, `the header row is ${top} px from the top of the box after scrolling`);
+  await desk.goto(base + 'indicators/#status-no-data');
+  const shown = await desk.$$eval('.indicators-table tbody tr', (trs) =>
+    trs.filter((tr) => tr.offsetParent !== null).map((tr) => tr.dataset.status));
+  assert.deepEqual(shown, ['no-data'], 'only the rows of the status linked to');
+  assert.equal(await desk.isVisible('#status-no-data'), true, 'the note that says the list is filtered');
+  await desk.goto(base + 'indicators/');
+  assert.equal(await desk.$$eval('.indicators-table tbody tr', (trs) => trs.filter((tr) => tr.offsetParent !== null).length), 2);
+  await desk.close();
+});
