@@ -259,3 +259,37 @@ test('on a phone the matrix is a list body by body, the indicators table shows i
   assert.equal(await desk.$$eval('.indicators-table tbody tr', (trs) => trs.filter((tr) => tr.offsetParent !== null).length), 2);
   await desk.close();
 });
+
+// ---- English pages ------------------------------------------------------------------------
+
+test('English pages: Latin fonts first, lang="zh-CN" on Chinese content with CJK fonts first, tables not clipped at 1280 px', { skip }, async () => {
+  const server = await serve(enSite);
+  servers.push(server);
+  const base = `http://127.0.0.1:${server.address().port}/`;
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const cjkFirst = (f) => /^"?(PingFang|Hiragino|Noto Sans CJK|Source Han|Songti|Noto Serif CJK)/.test(f);
+  await page.goto(base + 'plans/riverside-2025/');
+  const en = await page.$eval('.doc-body p', (p) => getComputedStyle(p).fontFamily);
+  assert.ok(!cjkFirst(en), `English text in ${en}`);
+  // ’ in a Latin font is narrow; a CJK font sets it full width ("agency’ s")
+  const apostrophe = await page.evaluate(() => {
+    const s = document.createElement('span');
+    s.textContent = '’';
+    document.querySelector('.doc-body p').append(s);
+    const w = s.getBoundingClientRect().width / parseFloat(getComputedStyle(s).fontSize);
+    s.remove();
+    return w;
+  });
+  assert.ok(apostrophe < 0.5, `’ is ${apostrophe.toFixed(2)} em wide`);
+  const table = await page.$eval('.doc-body .table-scroll', (d) => ({ sw: d.scrollWidth, cw: d.clientWidth }));
+  assert.ok(table.sw <= table.cw, `the figures table is clipped: ${table.sw} px in ${table.cw} px`);
+  await page.goto(base + 'plans/wuhan-science/');
+  for (const sel of ['h1.doc-title', '.doc-layout']) {
+    assert.equal(await page.$eval(sel, (e) => e.getAttribute('lang')), 'zh-CN', `${sel} of a Chinese plan`);
+  }
+  const zh = await page.$eval('.doc-body p', (p) => getComputedStyle(p).fontFamily);
+  assert.ok(cjkFirst(zh), `Chinese text in ${zh}`);
+  await page.goto(base);
+  assert.equal(await page.$eval('.plan-item-title [href="plans/wuhan-science/"]', (a) => a.closest('[lang]').lang), 'zh-CN');
+  await page.close();
+});
