@@ -293,3 +293,35 @@ test('English pages: Latin fonts first, lang="zh-CN" on Chinese content with CJK
   assert.equal(await page.$eval('.plan-item-title [href="plans/wuhan-science/"]', (a) => a.closest('[lang]').lang), 'zh-CN');
   await page.close();
 });
+
+// ---- print ----------------------------------------------------------------------------------
+
+test('print: every page has the address, the commit and its number; the first page is not half empty', { skip }, async (t) => {
+  if (spawnSync('pdftotext', ['-v']).error) return t.skip('pdftotext (poppler-utils) is not installed');
+  for (const [dir, url] of [[enSite, 'plans/riverside-2025/'], [SITE_DIR, 'plans/hubei-cast-13th/']]) {
+    const server = await serve(dir);
+    servers.push(server);
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${server.address().port}/${url}`);
+    const pdf = path.join(tmp, 'print.pdf');
+    await page.pdf({ path: pdf, format: 'A4' });
+    await page.close();
+    const rev = fs.readFileSync(path.join(dir, url, 'index.html'), 'utf8').match(/planpress-commit" content="([0-9a-f]{12})/)[1];
+    const pages = spawnSync('pdftotext', ['-layout', pdf, '-'], { encoding: 'utf8' }).stdout.split('\f')
+      .filter((p) => p.trim());
+    assert.ok(pages.length >= 2, `${url}: ${pages.length} pages`);
+    pages.forEach((text, i) => {
+      assert.match(text, new RegExp(`/${url}.* ${rev}`), `${url}: page ${i + 1} without its address and commit`);
+      assert.match(text, new RegExp(`${i + 1} ?/ ?${pages.length}`), `${url}: page ${i + 1} without its number`);
+    });
+    // the first page is filled: its text (above the bottom margin, 2.2 cm)
+    // reaches at least 85% of the way down (a quote kept whole left 78%)
+    const box = spawnSync('pdftotext', ['-bbox', '-f', '1', '-l', '1', pdf, '-'], { encoding: 'utf8' }).stdout;
+    const height = Number(box.match(/<page width="[\d.]+" height="([\d.]+)"/)[1]);
+    const margin = 2.2 / 2.54 * 72;
+    const bottom = Math.max(...[...box.matchAll(/yMax="([\d.]+)"/g)].map((m) => Number(m[1]))
+      .filter((y) => y < height - margin));
+    assert.ok(bottom / (height - margin) >= 0.85,
+      `${url}: the first page's text ends ${Math.round(100 * bottom / (height - margin))}% of the way down`);
+  }
+});
