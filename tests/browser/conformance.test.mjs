@@ -325,3 +325,24 @@ test('print: every page has the address, the commit and its number; the first pa
       `${url}: the first page's text ends ${Math.round(100 * bottom / (height - margin))}% of the way down`);
   }
 });
+
+// ---- small things ---------------------------------------------------------------------------
+
+test('one search box on the search page; 404 not clipped on a phone; no keyboard hint on a phone; no stray space in Chinese; balanced headings', { skip }, async () => {
+  const server = await serve(SITE_DIR);
+  servers.push(server);
+  const base = `http://127.0.0.1:${server.address().port}/`;
+  const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  await phone.goto(base + 'search/?q=%E7%A7%91%E6%99%AE');
+  assert.equal(await phone.$$eval('input[type=search]', (es) => es.length), 1, 'search boxes on the search page');
+  assert.equal(await phone.isVisible('#search-keys'), false, 'the keyboard hint on a phone');
+  await phone.goto(base + 'no/such/page/');
+  const box = await phone.$eval('#nf-search-q', (i) => ({
+    right: i.getBoundingClientRect().right, page: document.documentElement.scrollWidth }));
+  assert.ok(box.right <= 390 && box.page <= 390, `the 404 search field ends at ${box.right} px (page ${box.page} px)`);
+  await phone.goto(base);
+  const text = await phone.$eval('.home-description', (p) => p.textContent);
+  assert.ok(!/[\u3000-\u9fff\uff00-\uffef] [\u3000-\u9fff\uff00-\uffef]/.test(text), `a space between Chinese characters: ${text}`);
+  assert.equal(await phone.$eval('h1', (h) => getComputedStyle(h).textWrap || getComputedStyle(h).textWrapStyle), 'balance');
+  await phone.close();
+});
