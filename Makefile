@@ -52,11 +52,24 @@ deps:
 test-deps:
 	$(Q)scripts/install-deps --test
 
+# Before the first compile: the libraries are there, or a message that names
+# them and says how to install them (instead of "lua.h: No such file").
+LIBS_OK ?= build/.libs-ok
+$(LIBS_OK):
+	@mkdir -p $(@D)
+	@missing=""; for p in $(PKGS); do pkg-config --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "planpress: missing libraries (pkg-config modules):$$missing" >&2; \
+	  echo "  Install them with: make deps" >&2; \
+	  echo "  (Debian 12: apt-get install pkg-config libgit2-dev libcmark-gfm-dev libcmark-gfm-extensions-dev liblua5.4-dev libyaml-dev libmicrohttpd-dev)" >&2; \
+	  exit 1; fi; \
+	touch $@
+
 $(BIN): $(OBJS)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(BIN_LIBS)
 
-build/obj/%.o: generator/%.c
+build/obj/%.o: generator/%.c | $(LIBS_OK)
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(BASE_CFLAGS) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
@@ -67,7 +80,7 @@ $(ASAN_BIN): $(ASAN_OBJS)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ASAN_FLAGS) -o $@ $^ $(PKG_LIBS)
 
-build/asan/obj/%.o: generator/%.c
+build/asan/obj/%.o: generator/%.c | $(LIBS_OK)
 	@mkdir -p $(@D)
 	@echo "  CC      $< (asan)"
 	$(Q)$(CC) $(BASE_CFLAGS) $(ASAN_FLAGS) $(PKG_CFLAGS) -c -o $@ $<
@@ -80,7 +93,7 @@ $(UNIT_BIN): $(UNIT_SRCS) tests/unit/harness.h $(ASAN_LIB_OBJS)
 # libFuzzer targets (clang). Each links the library objects built with clang.
 FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 FUZZ_LIB_OBJS := $(LIB_SRCS:generator/%.c=build/fuzz/obj/%.o)
-build/fuzz/obj/%.o: generator/%.c
+build/fuzz/obj/%.o: generator/%.c | $(LIBS_OK)
 	@mkdir -p $(@D)
 	@echo "  CC      $< (fuzz)"
 	$(Q)clang -std=c11 -D_GNU_SOURCE -DPP_VERSION='"$(VERSION)"' -O1 -g \
@@ -103,12 +116,17 @@ test: test-deps
 # Run-time dependencies besides the linked libraries: pandoc, for
 # `planpress import` of .docx only (README.md).
 install: $(BIN)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/planpress/themes
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/planpress/themes \
+	  $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/planpress
 	cp -R themes/. $(DESTDIR)$(PREFIX)/share/planpress/themes/
+	install -m 644 docs/planpress.1 $(DESTDIR)$(PREFIX)/share/man/man1/planpress.1
+	install -m 644 scripts/planpress.bash-completion \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions/planpress
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/planpress
+	rm -f $(DESTDIR)$(PREFIX)/bin/planpress $(DESTDIR)$(PREFIX)/share/man/man1/planpress.1 \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions/planpress
 	rm -rf $(DESTDIR)$(PREFIX)/share/planpress
 
 bench: deps

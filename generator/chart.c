@@ -18,6 +18,7 @@ typedef struct S_words {
     const char *d_baseline, *d_target, *d_observed, *d_none, *d_expected, *d_sample;
     const char *year_suffix;  /* after a year: "2015年" */
     const char *list_sep, *end;
+    const char *axis_from, *axis_to, *axis_not_zero; /* "纵轴从" 68 "到" 76 "，不从0开始" */
 } S_words;
 
 static const S_words S_zh = {
@@ -26,6 +27,7 @@ static const S_words S_zh = {
     "基线：", "目标：", "实际值：", "尚无实际值。", "虚线是从基线到目标的直线，表示如期达到目标所需的进度。",
     "图中的实际值是示例数据，并非实际统计。",
     "年", "；", "。",
+    "纵轴从", "到", "，不从0开始",
 };
 
 static const S_words S_en = {
@@ -35,6 +37,7 @@ static const S_words S_en = {
     "The dashed line runs straight from the baseline to the target: the progress needed to reach the target on time. ",
     "The observed values are sample data, not real figures. ",
     "", "; ", ". ",
+    "The value axis runs from ", " to ", ", not from 0",
 };
 
 static const S_words *S_lang(const char *lang) {
@@ -89,6 +92,21 @@ void chart_amount(strbuf *out, double v, const char *unit, const char *lang) {
  * The text alternative
  * ------------------------------------------------------------------------ */
 
+/* The value axis (Geometry, below): returns 1 when it does not start at 0. */
+static int S_value_axis(const chart_data *c, double *lo, double *hi, double *step);
+
+/* "纵轴从68到76，不从0开始" */
+static void S_axis_note(strbuf *out, double from, double to, const S_words *w) {
+    char num[32];
+    chart_number(num, from);
+    sb_puts(out, w->axis_from);
+    sb_puts(out, num);
+    sb_puts(out, w->axis_to);
+    chart_number(num, to);
+    sb_puts(out, num);
+    sb_puts(out, w->axis_not_zero);
+}
+
 static void S_year(strbuf *out, int year, const S_words *w) {
     sb_printf(out, "%d", year);
     sb_puts(out, w->year_suffix);
@@ -126,6 +144,11 @@ void chart_describe(strbuf *out, const chart_data *c) {
         if (c->sample) sb_puts(out, w->d_sample);
     }
     if (c->has_target && (c->has_baseline || c->nvalues)) sb_puts(out, w->d_expected);
+    double lo, hi, step;
+    if ((c->has_baseline || c->has_target || c->nvalues) && S_value_axis(c, &lo, &hi, &step)) {
+        S_axis_note(out, lo, hi, w);
+        sb_puts(out, w->end);
+    }
     /* no trailing space */
     while (out->len && out->ptr[out->len - 1] == ' ') out->ptr[--out->len] = '\0';
 }
@@ -194,6 +217,36 @@ static void S_years(int *lo, int *hi, int *first, int y) {
         if (y < *lo) *lo = y;
         if (y > *hi) *hi = y;
     }
+}
+
+/* The value axis runs from zero, so that slopes are not exaggerated, unless
+ * zero would flatten the data: all of it on one side of zero and spanning
+ * less than a third of its distance from zero (69 to 73% from 0 is a flat
+ * line near the top). Then it starts at a round number just short of the
+ * data, and the chart and its text alternative say so. */
+static int S_value_axis(const chart_data *c, double *lo, double *hi, double *step) {
+    int first = 1;
+    double vlo = 0, vhi = 0;
+    if (c->has_baseline) S_extend(&vlo, &vhi, &first, c->baseline.value);
+    if (c->has_target) S_extend(&vlo, &vhi, &first, c->target.value);
+    for (size_t i = 0; i < c->nvalues; i++) S_extend(&vlo, &vhi, &first, c->values[i].value);
+    int zoom = 0;
+    if (vlo > 0 && vhi > vlo && vhi - vlo < vhi / 3) {
+        double st = S_nice_step(vhi - vlo), from = floor((vlo - st / 2) / st) * st;
+        if (from > 0) vlo = from, zoom = 1;
+    } else if (vhi < 0 && vlo < vhi && vhi - vlo < -vlo / 3) {
+        double st = S_nice_step(vhi - vlo), to = ceil((vhi + st / 2) / st) * st;
+        if (to < 0) vhi = to, zoom = 1;
+    }
+    if (!zoom) {
+        if (vlo > 0) vlo = 0;
+        if (vhi < 0) vhi = 0;
+    }
+    *step = S_nice_step(vhi - vlo);
+    *lo = floor(vlo / *step) * *step;
+    *hi = ceil(vhi / *step) * *step;
+    if (*hi == *lo) *hi = *lo + *step;
+    return zoom;
 }
 
 /* ------------------------------------------------------------------------
@@ -271,32 +324,17 @@ int chart_svg(strbuf *out, const chart_data *c) {
     if (!c->has_baseline && !c->has_target && c->nvalues == 0) return -1;
 
     /* the ranges */
-    int yfirst = 1, vfirst = 1;
+    int yfirst = 1;
     int ylo = 0, yhi = 0;
-    double vlo = 0, vhi = 0;
-    if (c->has_baseline) {
-        S_years(&ylo, &yhi, &yfirst, c->baseline.year);
-        S_extend(&vlo, &vhi, &vfirst, c->baseline.value);
-    }
-    if (c->has_target) {
-        S_years(&ylo, &yhi, &yfirst, c->target.year);
-        S_extend(&vlo, &vhi, &vfirst, c->target.value);
-    }
-    for (size_t i = 0; i < c->nvalues; i++) {
-        S_years(&ylo, &yhi, &yfirst, c->values[i].year);
-        S_extend(&vlo, &vhi, &vfirst, c->values[i].value);
-    }
-    if (vlo > 0) vlo = 0; /* amounts start from zero: no exaggerated slopes */
-    if (vhi < 0) vhi = 0;
+    if (c->has_baseline) S_years(&ylo, &yhi, &yfirst, c->baseline.year);
+    if (c->has_target) S_years(&ylo, &yhi, &yfirst, c->target.year);
+    for (size_t i = 0; i < c->nvalues; i++) S_years(&ylo, &yhi, &yfirst, c->values[i].year);
     if (yhi == ylo) {
         ylo--;
         yhi++;
     }
     S_frame f;
-    f.step = S_nice_step(vhi - vlo);
-    f.vlo = floor(vlo / f.step) * f.step;
-    f.vhi = ceil(vhi / f.step) * f.step;
-    if (f.vhi == f.vlo) f.vhi = f.vlo + f.step;
+    int zoom = S_value_axis(c, &f.vlo, &f.vhi, &f.step);
     f.ymin = ylo;
     f.ymax = yhi;
 
@@ -342,7 +380,8 @@ int chart_svg(strbuf *out, const chart_data *c) {
     }
     double sample_y = legend_top + (nitems ? (row + 1) * 20 : 0);
     int sample = c->sample && c->nvalues;
-    double height = sample_y + (sample ? 20 : 0) + 4;
+    double zoom_y = sample_y + (sample ? 20 : 0);
+    double height = zoom_y + (zoom ? 20 : 0) + 4;
 
     strbuf desc = STRBUF_INIT, title = STRBUF_INIT;
     chart_describe(&desc, c);
@@ -457,6 +496,17 @@ int chart_svg(strbuf *out, const chart_data *c) {
         }
     }
     if (sample) S_text(out, 14, sample_y, NULL, "chart-sample", w->sample);
+    if (zoom) {
+        /* a break in the value axis, and the words */
+        sb_printf(out, "<path class=\"chart-axis-break\" d=\"M%.1f %.1fl8 -4M%.1f %.1fl8 -4\" "
+                       "stroke=\"#595959\" stroke-width=\"1.5\"/>\n",
+                  f.x0 - 4, f.y1 - 4, f.x0 - 4, f.y1 - 8);
+        strbuf note = STRBUF_INIT;
+        S_axis_note(&note, f.vlo, f.vhi, w);
+        S_text(out, 14, zoom_y, NULL, "chart-axis-note", sb_str(&note));
+        if (note.oom) out->oom = 1;
+        sb_free(&note);
+    }
     sb_puts(out, "</g>\n</svg>");
     return 0;
 }

@@ -282,28 +282,66 @@ static void S_url(strbuf *out, const site *s, const char *path) {
     sb_free(&u);
 }
 
+/* One <url> of the sitemap, last changed at a commit's time. */
+static void S_sitemap_url(strbuf *out, const site *s, const char *path, const repo_commit *c) {
+    char day[16];
+    sb_puts(out, "<url><loc>");
+    S_url(out, s, path);
+    sb_printf(out, "</loc><lastmod>%s</lastmod></url>\n", text_date_of(c->time, c->offset, day));
+}
+
+/* Every public page (all but 404.html), in the order of render.c, each with
+ * the date of the last commit that changed its source: a plan's pages, the
+ * plan file's last revision; a version or a change, its own commit; an
+ * indicator, the newest commit of its audit trail; the rest (home, lists,
+ * bodies, free pages, search), the built commit (docs/content.md). */
 static int S_sitemap(const site *s, output *o, diag *d) {
     strbuf out = STRBUF_INIT;
-    char day[16];
-    text_date_of(s->commit.time, s->commit.offset, day);
+    char path[512];
+    const repo_commit *built = &s->commit;
     sb_puts(&out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                   "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
-    sb_puts(&out, "<url><loc>");
-    S_url(&out, s, "");
-    sb_printf(&out, "</loc><lastmod>%s</lastmod></url>\n", day);
+    S_sitemap_url(&out, s, "", built);
+    S_sitemap_url(&out, s, "bodies/", built);
+    S_sitemap_url(&out, s, "indicators/", built);
+    if (s->history) S_sitemap_url(&out, s, "changes/", built);
+    S_sitemap_url(&out, s, "search/", built);
+    for (size_t i = 0; i < s->nindicators; i++) {
+        const indicator *ind = s->indicators[i];
+        snprintf(path, sizeof path, "indicators/%s/", ind->id);
+        S_sitemap_url(&out, s, path, ind->nchanges ? &ind->changes[0].commit : built);
+    }
     for (size_t i = 0; i < s->nplans; i++) {
-        char path[256];
-        snprintf(path, sizeof path, "plans/%s/", s->plans[i]->doc.id);
-        sb_puts(&out, "<url><loc>");
-        S_url(&out, s, path);
-        sb_printf(&out, "</loc><lastmod>%s</lastmod></url>\n", day);
+        const plan *p = s->plans[i];
+        const repo_commit *last = p->nrevisions ? &p->revisions[0].commit : built;
+        snprintf(path, sizeof path, "plans/%s/", p->doc.id);
+        S_sitemap_url(&out, s, path, last);
+        snprintf(path, sizeof path, "plans/%s/matrix/", p->doc.id);
+        S_sitemap_url(&out, s, path, last);
+        if (s->history) {
+            snprintf(path, sizeof path, "plans/%s/history/", p->doc.id);
+            S_sitemap_url(&out, s, path, last);
+            for (size_t m = 0; m < p->nrevisions; m++) {
+                const repo_commit *c = &p->revisions[m].commit;
+                snprintf(path, sizeof path, "plans/%s/history/%s/", p->doc.id, c->short_id);
+                S_sitemap_url(&out, s, path, c);
+                snprintf(path, sizeof path, "plans/%s/diff/%s/", p->doc.id, c->short_id);
+                S_sitemap_url(&out, s, path, c);
+            }
+        }
+        for (size_t m = 0; m < p->nitems; m++) {
+            snprintf(path, sizeof path, "plans/%s/%s/%s/", p->doc.id, role_dirs[p->items[m]->role],
+                     p->items[m]->id);
+            S_sitemap_url(&out, s, path, last);
+        }
     }
     for (size_t i = 0; i < s->npages; i++) {
-        char path[256];
         snprintf(path, sizeof path, "pages/%s/", s->pages[i]->doc.id);
-        sb_puts(&out, "<url><loc>");
-        S_url(&out, s, path);
-        sb_printf(&out, "</loc><lastmod>%s</lastmod></url>\n", day);
+        S_sitemap_url(&out, s, path, built);
+    }
+    for (size_t i = 0; i < s->bodies.n; i++) {
+        snprintf(path, sizeof path, "bodies/%s/", s->bodies.items[i]->id);
+        S_sitemap_url(&out, s, path, built);
     }
     sb_puts(&out, "</urlset>\n");
     int rc = out.oom ? -1 : output_write(o, "sitemap.xml", out.ptr, out.len, d);

@@ -1005,6 +1005,156 @@ static int S_walk(render_ctx *c, cmark_node *doc) {
 }
 
 /* ---------------------------------------------------------------------- */
+/* Inline HTML that carries meaning                                        */
+
+/* Raw HTML is not published, except these inline tags, which carry meaning
+ * in a plan's text (<s>June 30</s> <b>July 31*</b>: a date struck out and
+ * its replacement): bare, without attributes, each opened tag closed in the
+ * same span of text (<br> alone). They are kept as written, lower-cased;
+ * every other piece of raw HTML is dropped with a warning (comments, which
+ * show nothing anyway, without one). */
+static const char *const S_kept_tags[] = {"s", "del", "ins", "sub", "sup", "b", "strong", "i", "em", "br"};
+#define S_KEPT_LIST "<s> <del> <ins> <sub> <sup> <b> <strong> <i> <em> <br>"
+
+/* The tag of a piece of inline HTML when it is one of S_kept_tags, bare:
+ * its index, and *closing; -1 otherwise. */
+static int S_kept_tag(const char *lit, int *closing) {
+    const char *p = lit;
+    if (!p || *p++ != '<') return -1;
+    *closing = *p == '/';
+    if (*closing) p++;
+    char name[8];
+    size_t n = 0;
+    while (S_is_alpha(*p) && n < sizeof name - 1) name[n++] = (char)(*p++ | 0x20);
+    name[n] = '\0';
+    if (n == 0 || S_is_alpha(*p)) return -1;
+    while (S_is_blank(*p) || *p == '\n') p++;
+    int self = *p == '/';
+    if (self) p++;
+    if (p[0] != '>' || p[1] != '\0') return -1;
+    for (int i = 0; i < (int)(sizeof S_kept_tags / sizeof *S_kept_tags); i++) {
+        if (strcmp(name, S_kept_tags[i]) != 0) continue;
+        int br = strcmp(name, "br") == 0;
+        if (br ? *closing : self) return -1; /* </br>, <s/> */
+        return i;
+    }
+    return -1;
+}
+
+static void S_html_dropped(render_ctx *c, cmark_node *n, const char *why) {
+    const char *lit = cmark_node_get_literal(n);
+    char shown[72];
+    size_t k = 0;
+    for (const char *p = lit ? lit : ""; *p && k < 60; p++) shown[k++] = (unsigned char)*p < 0x20 ? ' ' : *p;
+    while (k > 0 && lit && lit[k] && ((unsigned char)lit[k] & 0xC0) == 0x80) k--; /* whole characters */
+    size_t full = k;
+    while (k > 0 && shown[k - 1] == ' ') k--;
+    shown[k] = '\0';
+    diag_warning(c->d, c->path, S_file_line(c, cmark_node_get_start_line(n)), cmark_node_get_start_column(n),
+                 "raw HTML dropped: %s%s (%s; kept are " S_KEPT_LIST ", without attributes)", shown,
+                 lit && lit[full] ? "..." : "", why);
+}
+
+/* One span of inlines (the children of one node): kept tags paired in
+ * order, the rest dropped. Returns -1 when out of memory. */
+static int S_inline_span(render_ctx *c, cmark_node *parent) {
+    cmark_node *open[64];
+    int open_tag[64], nopen = 0;
+    cmark_node *keep[256];
+    int nkeep = 0;
+    for (cmark_node *n = cmark_node_first_child(parent); n; n = cmark_node_next(n)) {
+        if (cmark_node_get_type(n) != CMARK_NODE_HTML_INLINE) continue;
+        const char *lit = cmark_node_get_literal(n);
+        if (lit && strncmp(lit, "<!--", 4) == 0) continue; /* a comment: nothing is lost */
+        int closing, tag = S_kept_tag(lit, &closing);
+        if (tag < 0) {
+            S_html_dropped(c, n, "not a tag that is kept");
+        } else if (strcmp(S_kept_tags[tag], "br") == 0) {
+            if (nkeep < 256) keep[nkeep++] = n;
+            else S_html_dropped(c, n, "too many tags in one paragraph");
+        } else if (!closing) {
+            if (nopen < 64) open[nopen] = n, open_tag[nopen++] = tag;
+            else S_html_dropped(c, n, "nested too deep");
+        } else {
+            int k = nopen - 1;
+            while (k >= 0 && open_tag[k] != tag) k--;
+            if (k < 0) {
+                S_html_dropped(c, n, "closes a tag that is not open");
+                continue;
+            }
+            while (nopen - 1 > k) S_html_dropped(c, open[--nopen], "not closed");
+            nopen--;
+            if (nkeep + 2 <= 256) {
+                keep[nkeep++] = open[k];
+                keep[nkeep++] = n;
+            } else {
+                S_html_dropped(c, open[k], "too many tags in one paragraph");
+                S_html_dropped(c, n, "too many tags in one paragraph");
+            }
+        }
+    }
+    while (nopen > 0) S_html_dropped(c, open[--nopen], "not closed");
+    for (int i = 0; i < nkeep; i++) {
+        int closing, tag = S_kept_tag(cmark_node_get_literal(keep[i]), &closing);
+        char out[16];
+        snprintf(out, sizeof out, "<%s%s>", closing ? "/" : "", S_kept_tags[tag]);
+        cmark_node *rep = cmark_node_new(CMARK_NODE_CUSTOM_INLINE);
+        if (!rep || !cmark_node_set_on_enter(rep, out) || !cmark_node_replace(keep[i], rep)) {
+            if (rep) cmark_node_free(rep);
+            return -1;
+        }
+        cmark_node_free(keep[i]);
+    }
+    return 0;
+}
+
+static int S_cmp_ptr(const void *a, const void *b) {
+    uintptr_t x = (uintptr_t) * (cmark_node *const *)a, y = (uintptr_t) * (cmark_node *const *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Every piece of raw HTML: blocks dropped, inline tags kept or dropped by
+ * the spans they are in (S_inline_span). */
+static int S_raw_html(render_ctx *c, cmark_node *doc) {
+    cmark_node **spans = NULL;
+    size_t n = 0, cap = 0;
+    cmark_iter *it = cmark_iter_new(doc);
+    if (!it) return -1;
+    cmark_event_type ev;
+    int rc = 0;
+    while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+        cmark_node *node = cmark_iter_get_node(it);
+        cmark_node_type t = cmark_node_get_type(node);
+        if (ev != CMARK_EVENT_ENTER) continue;
+        if (t == CMARK_NODE_HTML_BLOCK) {
+            const char *lit = cmark_node_get_literal(node);
+            if (!lit || strncmp(lit, "<!--", 4) != 0) S_html_dropped(c, node, "an HTML block");
+        } else if (t == CMARK_NODE_HTML_INLINE) {
+            cmark_node *p = cmark_node_parent(node);
+            if (n > 0 && spans[n - 1] == p) continue;
+            if (n == cap) {
+                size_t ncap = cap ? 2 * cap : 16;
+                cmark_node **g = realloc(spans, ncap * sizeof *g);
+                if (!g) {
+                    rc = -1;
+                    break;
+                }
+                spans = g, cap = ncap;
+            }
+            spans[n++] = p;
+        }
+    }
+    cmark_iter_free(it);
+    /* a parent can come back after a child span (text <b>x *y <i>z</i>* w</b>):
+     * each is done once (the warnings are sorted by place when printed) */
+    if (n > 1) qsort(spans, n, sizeof *spans, S_cmp_ptr);
+    for (size_t i = 0; i < n && rc == 0; i++)
+        if (i == 0 || spans[i] != spans[i - 1]) rc = S_inline_span(c, spans[i]);
+    free(spans);
+    return rc;
+}
+
+/* ---------------------------------------------------------------------- */
 /* Anchors                                                                */
 
 typedef struct anchor_slot {
@@ -1092,13 +1242,20 @@ static int S_assign_anchors(render_ctx *c) {
 /* ---------------------------------------------------------------------- */
 /* HTML                                                                   */
 
+#define S_TABLE_OPEN "<div class=\"table-scroll\" tabindex=\"0\">\n<table>"
+#define S_TABLE_CLOSE "</table>\n</div>"
+
 /* Copies cmark's HTML into the arena, giving the k-th `<hN>`/`<li>` the
  * anchor of the k-th heading/item tag. Anchors are [a-z0-9_-] and non-ASCII
- * bytes (slugs) or [a-z0-9-] (ids), so they need no escaping. */
+ * bytes (slugs) or [a-z0-9-] (ids), so they need no escaping. A table goes
+ * into a box that scrolls sideways and can be focused, so that a keyboard
+ * scrolls it too (WCAG 2.1.1). */
 static int S_copy_html(render_ctx *c, const char *html, md_doc *out) {
     size_t hl = strlen(html), extra = 0;
     for (size_t t = 0; t < c->ntags; t++)
         if (c->tags[t] >= 0) extra += strlen(c->blocks[c->tags[t]].anchor) + 6;
+    for (const char *tb = html; (tb = strstr(tb, "<table>")) != NULL; tb += 7)
+        extra += sizeof S_TABLE_OPEN + sizeof S_TABLE_CLOSE;
     /* a block of its own: roles.c may replace it with a marked copy */
     char *o = arena_alloc_own(c->a, hl + extra + 1), *w = o;
     const char *p = html, *end = html + hl, *q;
@@ -1110,6 +1267,17 @@ static int S_copy_html(render_ctx *c, const char *html, md_doc *out) {
         int heading = end - q >= 4 && q[1] == 'h' && q[2] >= '1' && q[2] <= '6' && q[3] == '>';
         int item = end - q >= 4 && q[1] == 'l' && q[2] == 'i' && q[3] == '>';
         if (!heading && !item) {
+            int open = end - q >= 7 && memcmp(q, "<table>", 7) == 0;
+            if (open || (end - q >= 8 && memcmp(q, "</table>", 8) == 0)) {
+                const char *rep = open ? S_TABLE_OPEN : S_TABLE_CLOSE;
+                size_t rl = open ? sizeof S_TABLE_OPEN - 1 : sizeof S_TABLE_CLOSE - 1;
+                memcpy(w, p, (size_t)(q - p));
+                w += q - p;
+                memcpy(w, rep, rl);
+                w += rl;
+                p = q + (open ? 7 : 8);
+                continue;
+            }
             if (end - q >= 5 && memcmp(q, "</li>", 5) == 0 && li_depth > 0) {
                 int bi = li_stack[--li_depth];
                 if (bi >= 0) c->blocks[bi].html_end = (size_t)(w - o) + (size_t)(q - p) + 5;
@@ -1203,6 +1371,8 @@ int md_render(arena *a, diag *d, const char *path, int first_line, const char *s
     if (oom) goto done;
 
     if (S_walk(&c, doc) < 0) goto done;
+    oom = S_raw_html(&c, doc) < 0;
+    if (oom) goto done;
     oom = S_assign_anchors(&c) < 0 || c.oom;
     if (oom || c.failed) goto done;
 

@@ -752,6 +752,40 @@ typedef struct render_ctx {
     atomic_int stop;     /* a page hit a limit: the pages left are not rendered */
 } render_ctx;
 
+/* An item's section of its plan's text made a whole part of its own page
+ * (docs/themes.md): a list item goes into a list of its own, and headings
+ * move up so that the highest is an h2 under the page's h1 (no level is
+ * skipped). Replaces the string on the top of the stack. */
+static void S_item_html_whole(lua_State *L) {
+    size_t n;
+    const char *h = lua_tolstring(L, -1, &n);
+    int min = 7;
+    for (size_t i = 0; i + 3 < n; i++)
+        if (h[i] == '<' && h[i + 1] == 'h' && h[i + 2] >= '1' && h[i + 2] <= '6' &&
+            (h[i + 3] == '>' || h[i + 3] == ' ') && h[i + 2] - '0' < min)
+            min = h[i + 2] - '0';
+    int shift = min < 7 && min > 2 ? min - 2 : 0;
+    int list = n >= 4 && memcmp(h, "<li", 3) == 0 && (h[3] == '>' || h[3] == ' ');
+    if (!shift && !list) return;
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    if (list) luaL_addstring(&b, "<ul class=\"item-text-list\">\n");
+    size_t from = 0;
+    for (size_t i = 0; shift && i + 3 < n; i++) {
+        size_t d = h[i + 1] == '/' ? i + 3 : i + 2; /* the digit of <hN or </hN */
+        if (h[i] != '<' || d + 1 >= n || h[d - 1] != 'h' || h[d] < '1' || h[d] > '6' ||
+            (h[d + 1] != '>' && h[d + 1] != ' ') || (d == i + 3 && h[i + 1] != '/'))
+            continue;
+        luaL_addlstring(&b, h + from, d - from);
+        luaL_addchar(&b, (char)(h[d] - shift));
+        from = d + 1;
+    }
+    luaL_addlstring(&b, h + from, n - from);
+    if (list) luaL_addstring(&b, "</ul>\n");
+    luaL_pushresult(&b);
+    lua_remove(L, -2);
+}
+
 /* The section of a plan's HTML that an item heads. */
 static void S_push_item_full(lua_State *L, const item *it, const char *root, const site_index *ix,
                              const char *lang) {
@@ -763,6 +797,7 @@ static void S_push_item_full(lua_State *L, const item *it, const char *root, con
     if (hi > md->html_len || hi < lo) hi = md->html_len;
     S_push_html(L, md->html + lo, hi - lo, root, ix, NULL, strmap_get(&ix->plan_html, it->plan->doc.id),
                 lo);
+    S_item_html_whole(L);
     lua_setfield(L, -2, "html");
     S_push_plan_summary(L, it->plan);
     lua_setfield(L, -2, "plan");

@@ -31,6 +31,48 @@ t_builds_plans_and_pages() {
     python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["plans"][0]["title"]=="甲规划", d' public/data/site.json
 }
 
+# The sitemap lists every public page, each dated by the last commit that
+# changed its source: the plan file for a plan's pages, the revision for a
+# version or a change, the built commit for the rest.
+t_sitemap_every_page_with_its_date() {
+    mkrepo r
+    plan r alpha "甲规划" "## 一、目标 {.goals}
+
+### （一）提高素质 {#g1}
+
+## 二、任务 {.tasks}
+
+### （一）科普 {#t1 goals=\"g1\"}"
+    commit_at r "2020-02-01T10:00:00+08:00" "Add alpha"
+    plan r beta "乙规划"
+    commit_at r "2021-05-06T10:00:00+08:00" "Add beta"
+    mkdir -p r/content/pages
+    printf -- '---\ntitle: 关于\n---\n\n关于本站。\n' > r/content/pages/about.md
+    commit_at r "2022-07-08T10:00:00+08:00" "Add about"
+    pp build --repo r --out public --quiet --base-url https://example.org/
+    expect_status 0
+    python3 - public <<'PY'
+import os, re, sys
+root = sys.argv[1]
+xml = open(os.path.join(root, "sitemap.xml"), encoding="utf-8").read()
+urls = dict(re.findall(r"<url><loc>https://example.org/([^<]*)</loc><lastmod>([0-9-]+)</lastmod></url>", xml))
+pages = set()
+for d, _, files in os.walk(root):
+    if "index.html" in files:
+        rel = os.path.relpath(d, root)
+        pages.add("" if rel == "." else rel + "/")
+assert set(urls) == pages, (sorted(pages - set(urls)), sorted(set(urls) - pages))
+rev = [u for u in urls if u.startswith("plans/alpha/history/") and u != "plans/alpha/history/"]
+assert len(rev) == 1, rev
+for u in ["plans/alpha/", "plans/alpha/matrix/", "plans/alpha/history/", "plans/alpha/goals/g1/",
+          "plans/alpha/tasks/t1/", rev[0], rev[0].replace("/history/", "/diff/")]:
+    assert urls[u] == "2020-02-01", (u, urls[u])
+assert urls["plans/beta/"] == "2021-05-06", urls["plans/beta/"]
+for u in ["", "pages/about/", "bodies/", "search/"]:
+    assert urls[u] == "2022-07-08", (u, urls[u])
+PY
+}
+
 t_default_repo_is_the_enclosing_one() {
     mkrepo r
     plan r alpha "Alpha"

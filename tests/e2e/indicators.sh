@@ -284,3 +284,32 @@ t_indicator_example_site() {
     if grep -q ',observed,' site/data/indicators.csv; then fail "the example site has observed values"; fi
     expect_no_match site/indicators/index.html 'sample-badge'
 }
+
+# A plan links its indicators; an indicator with no value after its target
+# year says so; the status counts link to the list filtered by status; the
+# data files are linked where the data is shown.
+t_indicator_links_and_passed_target() {
+    ind_repo r
+    cat > r/content/indicators/two.lua <<'EOF2'
+indicator { id = "late", name = "过期指标", plan = "p", goal = "g1",
+  baseline = { year = 2015, value = 1 }, target = { year = 2020, value = 2 } }
+indicator { id = "future", name = "将来指标", plan = "p", goal = "g1",
+  baseline = { year = 2015, value = 1 }, target = { year = 2030, value = 2 } }
+EOF2
+    commit_at r "2022-02-01T10:00:00+08:00" "indicators"
+    pp build --repo r --out public --quiet
+    expect_status 0
+    expect_file public/indicators/late/index.html '目标年份已过，暂无数据'
+    expect_no_match public/indicators/future/index.html '目标年份已过'
+    expect_file public/indicators/index.html '<tr data-status="no-data">'
+    expect_file public/indicators/index.html '<a href="#status-no-data"><span class="ind-status ind-status-no-data">暂无数据</span> <span class="summary-count">2</span></a>'
+    expect_file public/indicators/index.html '<p id="status-no-data" class="status-filter"'
+    expect_file public/index.html 'href="indicators/#status-no-data"'
+    expect_file public/plans/p/index.html '<summary>本规划的指标（2 项）</summary>'
+    expect_file public/plans/p/index.html 'href="../../indicators/late/"'
+    expect_file public/plans/p/index.html '<a href="#plan-indicators">指标 2 项</a>'
+    for f in public/indicators/index.html public/indicators/late/index.html public/plans/p/index.html; do
+        expect_file "$f" 'href="[./]*data/indicators.csv"'
+        expect_file "$f" 'href="[./]*data/site.json"'
+    done
+}

@@ -315,4 +315,27 @@ t_bad_heading_id() {
     pp build --repo r --out public --quiet
     expect_status 1
     expect_err '^content/plans/a\.md:6:[0-9]+: error: invalid character in id'
+# A task its text assigns to no body says so, on its page and in the matrix.
+t_task_without_body_says_so() {
+    mkrepo r
+    cat > r/content/bodies.yaml <<'YML'
+- id: kepu
+  name: 科普部
+YML
+    plan r alpha "甲规划" "## 一、任务 {.tasks}
+
+### （一）科普日 {#t1 lead=\"kepu\"}
+
+### （二）学会改革 {#t2}
+
+### （三）评估 {#t3 partners=\"kepu\"}"
+    commit_at r "2020-02-01T10:00:00+08:00" "plans"
+    pp build --repo r --out public --quiet
+    expect_status 0
+    expect_file public/plans/alpha/tasks/t2/index.html '<div class="unassigned"><dt>牵头单位</dt><dd>规划文本未给本条指明牵头或配合单位</dd>'
+    expect_file public/plans/alpha/tasks/t3/index.html '<dd>规划文本未指明牵头单位</dd>'
+    expect_no_match public/plans/alpha/tasks/t1/index.html 'unassigned'
+    expect_file public/plans/alpha/matrix/index.html '其中 1 项的规划文本未指明任何责任单位'
+    expect_file public/plans/alpha/matrix/index.html 'tasks/t2/">（二）学会改革</a> <span class="item-sub unassigned">未指明单位</span>'
+    expect_no_match public/plans/alpha/matrix/index.html 'tasks/t1/">（一）科普日</a> <span class="item-sub unassigned">'
 }

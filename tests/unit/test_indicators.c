@@ -640,6 +640,36 @@ TEST(indicators_chart_svg) {
     sb_free(&b);
 }
 
+/* The value axis starts near the data when zero would flatten it (69 -> 73%),
+ * and the chart and its text alternative say so; otherwise it starts at 0. */
+TEST(indicators_chart_axis_near_data) {
+    chart_point vals[] = {{2021, 70}, {2022, 71}, {2023, 73}};
+    chart_data c = {"c", "比例", "%", "zh-CN", 1, 1, {2020, 69}, {2025, 75}, vals, 3, 0};
+    strbuf b = STRBUF_INIT;
+    CHECK(chart_svg(&b, &c) == 0);
+    const char *s = sb_str(&b);
+    CHECK_CONTAINS(s, "不从0开始。</desc>");
+    CHECK_CONTAINS(s, "纵轴从68到76，不从0开始");
+    CHECK_CONTAINS(s, ">68</text>");
+    CHECK(strstr(s, ">0</text>") == NULL);
+    CHECK_CONTAINS(s, "class=\"chart-axis-break\"");
+    sb_free(&b);
+    /* English; below zero the same, mirrored */
+    chart_point neg[] = {{2021, -52}, {2022, -50}};
+    chart_data e = {"c", "Balance", NULL, "en", 1, 0, {2020, -53}, {0, 0}, neg, 2, 0};
+    CHECK(chart_svg(&b, &e) == 0);
+    CHECK_CONTAINS(sb_str(&b), "The value axis runs from -53 to -49, not from 0.</desc>");
+    CHECK(strstr(sb_str(&b), ">0</text>") == NULL);
+    sb_free(&b);
+    /* 5.14 -> 10: zero does not flatten it, the axis starts at 0 */
+    chart_data z = {"c", "比例", "%", "zh-CN", 1, 1, {2015, 5.14}, {2020, 10}, NULL, 0, 0};
+    CHECK(chart_svg(&b, &z) == 0);
+    CHECK_CONTAINS(sb_str(&b), ">0</text>");
+    CHECK(strstr(sb_str(&b), "不从0开始") == NULL);
+    CHECK(strstr(sb_str(&b), "chart-axis-break") == NULL);
+    sb_free(&b);
+}
+
 TEST(indicators_chart_numbers) {
     char buf[32];
     chart_number(buf, 5.14);

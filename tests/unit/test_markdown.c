@@ -71,6 +71,49 @@ TEST(markdown_raw_html_omitted) {
     S_done(&r);
 }
 
+/* Inline tags that carry meaning are kept, bare and balanced; the rest of
+ * the raw HTML is dropped, each piece with a warning at its place. */
+TEST(markdown_inline_html_allow_list) {
+    rendered r;
+    S_render(&r, "完成时间：<s>June 30</s> <b>July 31*</b>\n\n"
+                 "H<sub>2</sub>O, 10<sup>3</sup>, <DEL>旧</DEL><ins>新</ins>, <strong>重</strong> <em>e</em> <i>i</i>"
+                 "<br>x<br/>y<br />z <!-- a comment -->\n\n<!-- 注释 -->\n", 3);
+    CHECK(r.rc == 0);
+    CHECK_CONTAINS(r.doc.html, "<p>完成时间：<s>June 30</s> <b>July 31*</b></p>");
+    CHECK_CONTAINS(r.doc.html, "H<sub>2</sub>O, 10<sup>3</sup>, <del>旧</del><ins>新</ins>, "
+                               "<strong>重</strong> <em>e</em> <i>i</i><br>x<br>y<br>z");
+    CHECK_STR(r.msgs ? r.msgs : "", "");
+    S_done(&r);
+
+    S_render(&r, "a <b class=\"x\">attr</b> b <span>no</span> c <s>open\n\n"
+                 "d </i> e <b><i>x</b></i> f <s/> g\n\n<div>block</div>\n", 3);
+    CHECK(r.rc == 0);
+    CHECK(!S_has(r.doc.html, "class="));
+    CHECK(!S_has(r.doc.html, "<span"));
+    CHECK(!S_has(r.doc.html, "<div"));
+    CHECK_CONTAINS(r.doc.html, "c <!-- raw HTML omitted -->open</p>");
+    /* <b><i>x</b></i>: the <b> pair is kept, <i> and </i> are not */
+    CHECK_CONTAINS(r.doc.html, "e <b><!-- raw HTML omitted -->x</b><!-- raw HTML omitted --> f");
+    CHECK_CONTAINS(r.msgs, "plans/x.md:3:3: warning: raw HTML dropped: <b class=\"x\"> (not a tag that is kept;");
+    CHECK_CONTAINS(r.msgs, "plans/x.md:3:20: warning: raw HTML dropped: </b> (closes a tag that is not open;");
+    CHECK_CONTAINS(r.msgs, "raw HTML dropped: <span> (not a tag that is kept;");
+    CHECK_CONTAINS(r.msgs, "plans/x.md:3:45: warning: raw HTML dropped: <s> (not closed;");
+    CHECK_CONTAINS(r.msgs, "plans/x.md:5:3: warning: raw HTML dropped: </i> (closes a tag that is not open;");
+    CHECK_CONTAINS(r.msgs, "plans/x.md:5:13: warning: raw HTML dropped: <i> (not closed;");
+    CHECK_CONTAINS(r.msgs, "raw HTML dropped: <s/> (not a tag that is kept;");
+    CHECK_CONTAINS(r.msgs, "plans/x.md:7:1: warning: raw HTML dropped: <div>block</div> (an HTML block;");
+    CHECK_CONTAINS(r.msgs, "kept are <s> <del> <ins> <sub> <sup> <b> <strong> <i> <em> <br>, without attributes)");
+    CHECK(diag_errors(r.d) == 0);
+    S_done(&r);
+
+    /* a pair split by emphasis is not a pair; a span inside emphasis is */
+    S_render(&r, "<b>x *y</b>* and *<i>z</i>*\n", 1);
+    CHECK(r.rc == 0);
+    CHECK_CONTAINS(r.doc.html, "<em><i>z</i></em>");
+    CHECK(!S_has(r.doc.html, "<b>"));
+    S_done(&r);
+}
+
 TEST(markdown_dangerous_links_dropped) {
     rendered r;
     S_render(&r, "[x](javascript:alert(1)) [y](JavaScript:alert(1)) [z](vbscript:x) "

@@ -1053,6 +1053,7 @@
     this.bodySel = app.querySelector('#search-body');
     this.kinds = Array.prototype.slice.call(app.querySelectorAll('input[name=kind]'));
     this.run = 0;
+    this.title = document.title; // the page's own: "Search - site"
     this.E.manifest().catch(function () {}); // small, and every query needs it
     this.bind();
   }
@@ -1236,6 +1237,9 @@
     this.firstTime = null;
     if (!fromURL) this.updateURL(push);
     var q = this.input.value, f = this.filters();
+    // the title says what was searched for: "“q” results - Search - site"
+    document.title = q.trim() ? this.fmt('titleQuery', { q: q.trim() }) + (this.t.titleSep || ' - ') +
+      this.title : this.title;
     this.list.textContent = '';
     this.more.hidden = true;
     this.query = null;
