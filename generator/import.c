@@ -1042,7 +1042,7 @@ void import_text(arena *a, const char *path, const char *id, const char *text, s
         sb_printf(log, "%s: note: %zu bod%s not in bodies.yaml; to declare them, add to bodies.yaml "
                   "(choose the ids):\n", path, nunk, nunk == 1 ? "y" : "ies");
         for (size_t i = 0; i < nunk; i++) {
-            char buf[16];
+            char buf[BODIES_UNKNOWN_ID_SIZE];
             sb_printf(log, "\n- id: %s\n  name: ", bodies_unknown_id(unknown[i], buf));
             S_yaml_str(log, unknown[i]);
             sb_puts(log, "\n  aliases: []\n");

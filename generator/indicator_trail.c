@@ -347,10 +347,10 @@ static int S_decode(const void *val, size_t len, arena *a, indicator ***out, siz
 
 /* The scripts' result at commit c from the cache: 0 (indicators), 1 (a
  * limit stopped them), or -1 (not there). Fills `reads`. */
-static int S_cached(cache *kc, repo *r, const repo_commit *c, const char *key1, arena *a, strmap *reads,
-                    indicator ***cur, size_t *ncur, char **key2) {
+static int S_cached_in(cache *kc, cache_buf *buf, repo *r, const repo_commit *c, const char *key1,
+                       arena *a, strmap *reads, indicator ***cur, size_t *ncur, char **key2) {
     size_t len = 0;
-    const char *v1 = cache_get(kc, key1, &len);
+    const char *v1 = cache_get(kc, key1, buf, &len);
     if (!v1) return -1;
     /* the paths, one a line */
     size_t n = 0;
@@ -363,7 +363,7 @@ static int S_cached(cache *kc, repo *r, const repo_commit *c, const char *key1, 
     }
     *key2 = S_data_key(r, c, key1, paths, n, a);
     if (!*key2) return -1;
-    const char *v2 = cache_get(kc, *key2, &len);
+    const char *v2 = cache_get(kc, *key2, buf, &len); /* (v1 is read: buf is free again) */
     if (!v2) return -1;
     int rc;
     if (len == 1 && v2[0] == 'L') {
@@ -376,6 +376,14 @@ static int S_cached(cache *kc, repo *r, const repo_commit *c, const char *key1, 
         return -1;
     }
     for (size_t i = 0; i < n; i++) strmap_put(reads, paths[i], (void *)paths[i]);
+    return rc;
+}
+
+static int S_cached(cache *kc, repo *r, const repo_commit *c, const char *key1, arena *a, strmap *reads,
+                    indicator ***cur, size_t *ncur, char **key2) {
+    cache_buf buf = {0};
+    int rc = S_cached_in(kc, &buf, r, c, key1, a, reads, cur, ncur, key2);
+    cache_buf_free(&buf);
     return rc;
 }
 
