@@ -13,11 +13,12 @@ static const char *const S_tags[] = {
     "a",  "blockquote", "br", "code", "del",   "details", "div",   "em",   "h1",    "h2",
     "h3", "h4",         "h5", "h6",   "hr",    "img",     "ins",   "li",   "ol",    "p",
     "pre", "strong",    "summary", "table", "tbody", "td",  "th",  "thead", "tr", "ul",
-    "span", "sup",      "sub",
+    "span", "sup",      "sub", "b", "i", "s", /* inline HTML markdown.c keeps */
 };
 #define NTAGS (sizeof S_tags / sizeof *S_tags)
 
-static const char *const S_attrs[] = {"id", "class", "href", "title", "src", "alt", "start", "align"};
+static const char *const S_attrs[] = {"id", "class", "href", "title", "src", "alt", "start", "align",
+                                      "tabindex", "role", "aria-label", "lang"};
 #define NATTRS (sizeof S_attrs / sizeof *S_attrs)
 #define ATTR_HREF 2
 #define ATTR_SRC 4

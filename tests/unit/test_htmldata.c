@@ -142,7 +142,7 @@ TEST(htmldata_hostile_data_never_comes_out_as_markup) {
     sb_clear(&b);
     S_tag_attr(&b, 19, 1, "x\" onclick=\"alert(1)");
     CHECK(S_decode(a, &b) == NULL);
-    static const unsigned char bad[][8] = {{'S', 200, 0}, {'E', 33}, {'S', 19, 1, 8}, {'C', 2}, {'X'}, {'T', 9, 0, 0}};
+    static const unsigned char bad[][8] = {{'S', 200, 0}, {'E', 120}, {'S', 19, 1, 100}, {'C', 2}, {'X'}, {'T', 9, 0, 0}};
     static const size_t blen[] = {3, 2, 4, 2, 1, 4};
     for (size_t i = 0; i < sizeof blen / sizeof *blen; i++) {
         size_t n;
