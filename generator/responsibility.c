@@ -15,6 +15,13 @@ static int S_ends(const char *s, size_t n, const char *lit) {
     return n >= k && memcmp(s + n - k, lit, k) == 0;
 }
 
+/* Does s[0..n) end with one of the k words? */
+static int S_ends_any(const char *s, size_t n, const char *const *words, size_t k) {
+    for (size_t i = 0; i < k; i++)
+        if (S_ends(s, n, words[i])) return 1;
+    return 0;
+}
+
 static int S_contains(const char *s, size_t n, const char *lit) {
     size_t k = strlen(lit);
     for (size_t i = 0; i + k <= n; i++)
@@ -199,10 +206,7 @@ static size_t S_level_prefix(const char *s, size_t n) {
 static int S_takes_prefix(const char *s, size_t n) {
     static const char *const ends[] = {"厅", "局", "委", "办", "部", "室", "委员会", "中心", "署",
                                        "院", "社", "会"};
-    if (n > 42) return 0; /* 14 characters */
-    for (size_t k = 0; k < sizeof ends / sizeof *ends; k++)
-        if (S_ends(s, n, ends[k])) return 1;
-    return 0;
+    return n <= 42 /* 14 characters */ && S_ends_any(s, n, ends, sizeof ends / sizeof *ends);
 }
 
 /* Words that never stand in a body's name: a "name" holding one is a
@@ -274,10 +278,7 @@ typedef struct builder {
 static int S_place_kind(const char *s, size_t n) {
     static const char *const kinds[] = {"市", "区", "县", "镇", "乡", "街道", "州", "盟", "旗",
                                         "管委会", "人民政府", "政府"};
-    if (n > 24) return 0; /* 8 characters */
-    for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++)
-        if (S_ends(s, n, kinds[k])) return 1;
-    return 0;
+    return n <= 24 /* 8 characters */ && S_ends_any(s, n, kinds, sizeof kinds / sizeof *kinds);
 }
 
 static int S_fail(builder *bl, size_t off, const char *msg) {
@@ -344,9 +345,7 @@ static int S_name(builder *bl, size_t b, size_t e, verb v) {
 static int S_org_end(const char *s, size_t n) {
     static const char *const ends[] = {"厅", "局", "委", "办", "部", "室", "院", "社", "会", "中心",
                                        "署", "站", "行", "所", "队", "协", "联", "团", "处", "司"};
-    for (size_t k = 0; k < sizeof ends / sizeof *ends; k++)
-        if (S_ends(s, n, ends[k])) return 1;
-    return 0;
+    return S_ends_any(s, n, ends, sizeof ends / sizeof *ends);
 }
 
 
